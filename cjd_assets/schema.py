@@ -1,0 +1,51 @@
+"""Column names and category codes shared by every stage.
+
+Names follow the study's Appendix A so that our tables read like its dataset.
+"""
+
+from __future__ import annotations
+
+# The five AI-workforce categories, in the order of job_category{0..4}_distribution_pr.
+CATEGORIES: tuple[str, ...] = ("TT1", "TT2", "PRODUCT", "COMMERCIAL", "NOT_AI")
+CATEGORY_NAMES: dict[str, str] = {
+    "TT1": "Technical Team 1",
+    "TT2": "Technical Team 2",
+    "PRODUCT": "Product Team",
+    "COMMERCIAL": "Commercial Team",
+    "NOT_AI": "Not AI",
+}
+DISTRIBUTION_COLUMNS: tuple[str, ...] = tuple(f"job_category{i}_distribution_pr" for i in range(5))
+
+# Boards a page or record can come from (`source`).
+BOARDS: tuple[str, ...] = ("51job", "liepin", "cjol", "linkedin", "boss", "zhaopin", "lagou", "unknown")
+
+# Fields the harvest stage extracts from a page or an export row.
+EXTRACTED_COLUMNS: tuple[str, ...] = (
+    "title_extracted",
+    "body_extracted",
+    "company_name_extracted",
+    "company_information_extracted",
+    "release_date_extracted",
+    "location_extracted",
+    "salary_extracted",
+    "desired_experience_extracted",
+    "desired_education_extracted",
+    "url_extracted",
+    "source",
+)
+
+# Input columns of cjd_assets.normalize.normalize_postings.
+NORMALIZE_INPUT_COLUMNS: tuple[str, ...] = (
+    "title_extracted",
+    "body_extracted",
+    "salary_extracted",
+    "location_extracted",
+    "desired_education_extracted",
+    "desired_experience_extracted",
+    "release_date_extracted",
+    "retrieve_date",
+    "source",
+)
+
+# Text columns the classifier reads.
+CLASSIFIER_TEXT_COLUMNS: tuple[str, ...] = ("title_extracted", "company_name_extracted", "body_extracted")
