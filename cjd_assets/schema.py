@@ -49,3 +49,21 @@ NORMALIZE_INPUT_COLUMNS: tuple[str, ...] = (
 
 # Text columns the classifier reads.
 CLASSIFIER_TEXT_COLUMNS: tuple[str, ...] = ("title_extracted", "company_name_extracted", "body_extracted")
+
+# Controlled vocabularies of the normalized fields (the values the report groups by).
+# Education: the study collapses junior middle, high and vocational high school to "middle school";
+# the finer kind is kept in desired_education_detail_norm. "none" = explicitly no requirement (学历不限),
+# which is not the same as a missing value (null).
+EDUCATION_LEVELS: tuple[str, ...] = ("none", "middle school", "associate", "bachelor", "master", "doctoral")
+EDUCATION_DETAILS: tuple[str, ...] = (
+    "junior middle school",
+    "high school",
+    "vocational high school",
+    "associate",
+    "bachelor",
+    "master",
+    "doctoral",
+)
+# Experience: no experience = 0 years; junior 0-5; mid 5-15; senior > 15.
+EXPERIENCE_LEVELS: tuple[str, ...] = ("no experience", "junior", "mid", "senior")
+SALARY_RECURRENCES: tuple[str, ...] = ("hour", "day", "week", "month", "year")
