@@ -1,0 +1,216 @@
+"""Stage 3: labelled postings, the trained classifier, its evaluation, and every primary posting classified."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+
+from cjd_assets import classify
+from cjd_assets import warehouse as wh
+from cjd_assets.assets.dedup import deduplicated_postings
+from cjd_assets.resources import ClassifierSettings, Lake, Warehouse
+from cjd_assets.schema import CATEGORIES, CLASSIFIER_TEXT_COLUMNS, DISTRIBUTION_COLUMNS
+
+BATCH_SIZE = 50_000
+
+
+@dg.asset(group_name="classify", kinds={"duckdb"})
+def annotations(warehouse: Warehouse, classifier_settings: ClassifierSettings) -> dg.MaterializeResult:
+    """Labelled postings (uid, label per the annotation guideline, confidence) joined to their texts and
+    split into train / validation / test, stratified by label and reproducible from the split seed."""
+    paths = [Path(p) for p in classifier_settings.annotation_paths]
+    missing = [str(p) for p in paths if not p.exists()]
+    texts_path = Path(classifier_settings.annotation_texts_path)
+    if missing or not texts_path.exists():
+        raise dg.Failure(
+            description="Annotation files not found: "
+            + ", ".join(missing + ([] if texts_path.exists() else [str(texts_path)]))
+            + ". Set CJD_ANNOTATIONS and CJD_ANNOTATION_TEXTS."
+        )
+    texts = pl.read_parquet(texts_path)
+    df = classify.load_annotations(paths, texts, seed=classifier_settings.split_seed)
+    with warehouse.connection() as con:
+        wh.write_table(con, "annotations", df)
+    counts = df.group_by("split", "label").len().sort("split", "label")
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": df.height,
+            "labels_by_split": dg.MetadataValue.md(
+                wh.markdown_preview(counts.pivot(on="split", index="label", values="len"), max_rows=10)
+            ),
+        }
+    )
+
+
+def _text_hash() -> str:
+    # What the classifier reads: a change to any of these re-classifies the posting.
+    cols = ", ".join(f"coalesce({c}, '')" for c in CLASSIFIER_TEXT_COLUMNS)
+    return f"md5(concat_ws(chr(31), {cols}))"
+
+
+@dg.asset(deps=[annotations], group_name="classify", kinds={"duckdb", "pytorch"})
+def job_classifier(
+    context: dg.AssetExecutionContext, warehouse: Warehouse, lake: Lake, classifier_settings: ClassifierSettings
+) -> dg.MaterializeResult:
+    """The five-class AI-workforce classifier (TT1, TT2, Product, Commercial, Not AI) trained on the
+    annotations' train split, its decision rule tuned on validation for precision on the technical teams.
+    One row per trained model version; the weights, label map and metrics are saved under the lake."""
+    with warehouse.connection() as con:
+        labelled = wh.read_frame(con, "SELECT * FROM annotations")
+    backend = classifier_settings.backend
+    context.log.info(f"training the {backend} classifier on {labelled.height} labelled postings")
+    model = classify.train_classifier(labelled, backend=backend, **classifier_settings.train_params())
+    model_dir = lake.path("models", f"{model.backend}-{model.version}")
+    model.save(model_dir)
+    test = labelled.filter(pl.col("split") == "test")
+    metrics = classify.evaluate(model, test)
+    row = pl.DataFrame(
+        {
+            "model_version": [model.version],
+            "backend": [model.backend],
+            "model_path": [str(model_dir)],
+            "trained_at": [datetime.now(timezone.utc)],
+            "train_rows": [int((labelled["split"] == "train").sum())],
+            "test_accuracy": [float(metrics["accuracy"])],
+            "test_macro_f1": [float(metrics["macro_f1"])],
+            "metrics_json": [json.dumps(metrics, ensure_ascii=False)],
+        }
+    )
+    with warehouse.connection() as con:
+        if wh.table_exists(con, "job_classifier"):
+            con.execute("DELETE FROM job_classifier WHERE model_version = ?", [model.version])
+        wh.append(con, "job_classifier", row)
+    return dg.MaterializeResult(
+        metadata={
+            "model_version": model.version,
+            "backend": model.backend,
+            "model_path": dg.MetadataValue.path(str(model_dir)),
+            "test_accuracy": float(metrics["accuracy"]),
+            "test_macro_f1": float(metrics["macro_f1"]),
+            "evaluation": dg.MetadataValue.md(classify.metrics_markdown(metrics)),
+        },
+        data_version=dg.DataVersion(model.version),
+    )
+
+
+def latest_model(con) -> tuple[str, str, dict]:
+    row = con.execute(
+        "SELECT model_version, model_path, metrics_json FROM job_classifier ORDER BY trained_at DESC LIMIT 1"
+    ).fetchone()
+    if row is None:
+        raise dg.Failure(description="No trained classifier: materialize job_classifier first.")
+    return row[0], row[1], json.loads(row[2])
+
+
+@dg.asset(deps=[job_classifier, annotations], group_name="classify", kinds={"duckdb"})
+def classifier_evaluation(warehouse: Warehouse) -> dg.MaterializeResult:
+    """Scores of the current classifier on the held-out test split: accuracy, per-class precision, recall,
+    F1 and F0.5 (precision weighted, as the study favours it), and the confusion matrix."""
+    with warehouse.connection() as con:
+        version, _, metrics = latest_model(con)
+    per_class = pl.DataFrame(
+        [
+            {"model_version": version, "category": c, **{k: float(v) for k, v in metrics["per_class"][c].items()}}
+            for c in CATEGORIES
+        ]
+    )
+    confusion = pl.DataFrame(
+        {"true_category": list(CATEGORIES), **{f"predicted_{c}": [r[i] for r in metrics["confusion"]]
+                                               for i, c in enumerate(CATEGORIES)}}
+    )
+    with warehouse.connection() as con:
+        wh.write_table(con, "classifier_evaluation", per_class)
+        wh.write_table(con, "classifier_confusion", confusion)
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": per_class.height,
+            "accuracy": float(metrics["accuracy"]),
+            "macro_f1": float(metrics["macro_f1"]),
+            "per_class": dg.MetadataValue.md(wh.markdown_preview(per_class.drop("model_version"))),
+            "confusion_matrix": dg.MetadataValue.md(wh.markdown_preview(confusion)),
+        }
+    )
+
+
+@dg.asset(
+    deps=[deduplicated_postings, job_classifier],
+    group_name="classify",
+    kinds={"duckdb"},
+    check_specs=[dg.AssetCheckSpec("every_primary_classified_once", asset="classified_postings")],
+)
+def classified_postings(
+    context: dg.AssetExecutionContext, warehouse: Warehouse, lake: Lake, classifier_settings: ClassifierSettings
+) -> dg.MaterializeResult:
+    """`job_category_pr` and the five-class probability distribution `job_category0..4_distribution_pr`
+    (TT1, TT2, Product, Commercial, Not AI) of every primary posting, with the model version. Postings
+    whose text and model are unchanged keep their earlier result; only new or changed ones are classified."""
+    with warehouse.connection() as con:
+        version, model_path, metrics = latest_model(con)
+        model = classify.load_classifier(Path(model_path))
+        text_hash = _text_hash()
+        if wh.table_exists(con, "classified_postings"):
+            # Drop results for postings no longer primary, edited since, or classified by another model.
+            con.execute(
+                f"""DELETE FROM classified_postings c WHERE model_version <> ? OR NOT EXISTS (
+                      SELECT 1 FROM deduplicated_postings d
+                      WHERE d.id = c.id AND d.is_primary AND {text_hash} = c.input_hash)""",
+                [version],
+            )
+            pending_sql = f"""SELECT id, {', '.join(CLASSIFIER_TEXT_COLUMNS)}, {text_hash} AS input_hash
+                FROM deduplicated_postings d WHERE is_primary
+                AND id NOT IN (SELECT id FROM classified_postings) ORDER BY id"""
+        else:
+            pending_sql = f"""SELECT id, {', '.join(CLASSIFIER_TEXT_COLUMNS)}, {text_hash} AS input_hash
+                FROM deduplicated_postings WHERE is_primary ORDER BY id"""
+        pending = con.execute(f"SELECT count(*) FROM ({pending_sql})").fetchone()[0]
+        context.log.info(f"classifying {pending:,} new or changed postings with model {version}")
+        done = 0
+        now = datetime.now(timezone.utc)
+        for batch in wh.iter_frames(con, pending_sql, batch_size=BATCH_SIZE):
+            pred = model.predict(batch)
+            out = pl.concat(
+                [batch.select("id", "input_hash"), pred.select("job_category_pr", *DISTRIBUTION_COLUMNS)],
+                how="horizontal",
+            ).with_columns(
+                model_version=pl.lit(version),
+                pipeline_version=pl.lit(f"classify-{model.backend}-{version}"),
+                pipeline_date_updated=pl.lit(now),
+            )
+            wh.append(con, "classified_postings", out)
+            done += batch.height
+            context.log.info(f"classified {done:,}/{pending:,}")
+        if done == 0 and not wh.table_exists(con, "classified_postings"):
+            raise dg.Failure(description="No primary postings to classify: materialize the harvest first.")
+        counts = wh.read_frame(
+            con, "SELECT job_category_pr AS category, count(*) AS n FROM classified_postings GROUP BY 1"
+        )
+        primaries = wh.row_count(con, "deduplicated_postings", "is_primary")
+        classified = wh.row_count(con, "classified_postings")
+        distinct = con.execute("SELECT count(DISTINCT id) FROM classified_postings").fetchone()[0]
+        predicted = wh.read_frame(con, "SELECT job_category_pr FROM classified_postings")["job_category_pr"]
+        corrected = classify.corrected_counts(
+            predicted, metrics["confusion"], n_boot=classifier_settings.bootstrap_samples
+        )
+        wh.write_table(con, "classifier_corrected_counts", corrected.with_columns(model_version=pl.lit(version)))
+    by_cat = {r["category"]: r["n"] for r in counts.iter_rows(named=True)}
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": classified,
+            "model_version": version,
+            "classified_this_run": done,
+            "reused_from_earlier_runs": classified - done,
+            "by_category": {c: int(by_cat.get(c, 0)) for c in CATEGORIES},
+            "corrected_counts": dg.MetadataValue.md(wh.markdown_preview(corrected)),
+        },
+        check_results=[
+            dg.AssetCheckResult(
+                check_name="every_primary_classified_once",
+                passed=classified == primaries == distinct,
+                metadata={"primary_postings": primaries, "classified_rows": classified, "distinct_ids": distinct},
+            )
+        ],
+    )

@@ -1,0 +1,64 @@
+"""Stage 2: the dedup set — every raw posting kept, duplicates grouped by the posting id in their URL."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from cjd_assets import dedup
+from cjd_assets import warehouse as wh
+from cjd_assets.assets.harvest import raw_postings
+from cjd_assets.resources import Warehouse
+
+
+@dg.asset(
+    deps=[raw_postings],
+    group_name="dedup",
+    kinds={"duckdb"},
+    code_version=dedup.DEDUP_VERSION,
+    check_specs=[
+        dg.AssetCheckSpec("raw_set_intact", asset="deduplicated_postings"),
+        dg.AssetCheckSpec("one_primary_per_posting", asset="deduplicated_postings"),
+        dg.AssetCheckSpec("near_duplicates", asset="deduplicated_postings", blocking=False),
+    ],
+)
+def deduplicated_postings(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    """All raw postings of every harvest with `url_norm`, `posting_key` (the board's own posting id),
+    `duplicate_group_size` and `is_primary`: within one board, the longest version of a posting (then the
+    latest retrieved, then the lowest id) is primary. Global across harvests, so a later, longer version
+    takes over; rows are never dropped (the study kept its non-deduplicated set too)."""
+    with warehouse.connection() as con:
+        stats = dedup.deduplicate(con, "raw_postings", "deduplicated_postings")
+        raw = wh.row_count(con, "raw_postings")
+        kept = wh.row_count(con, "deduplicated_postings")
+        bad_groups = con.execute(
+            "SELECT count(*) FROM (SELECT source, posting_key FROM deduplicated_postings "
+            "GROUP BY ALL HAVING sum(is_primary::INT) <> 1)"
+        ).fetchone()[0]
+        near = dedup.near_duplicates(con, "deduplicated_postings")
+        preview = wh.read_frame(
+            con,
+            "SELECT source, posting_key, duplicate_group_size, is_primary, title_extracted, url_extracted "
+            "FROM deduplicated_postings ORDER BY duplicate_group_size DESC, posting_key LIMIT 10",
+        )
+    context.log.info(f"dedup: {stats}")
+    near_counts = {k: v for k, v in near.items() if isinstance(v, (int, float))}
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": kept,
+            "harvested": stats["harvested"],
+            "unique": stats["unique"],
+            "duplicates": stats["duplicates"],
+            "duplicate_share": float(stats["duplicate_share"]),
+            "by_board": stats.get("per_board", {}),
+            "unknown_url_shapes": stats.get("unknown_url_shapes", 0),
+            "preview": dg.MetadataValue.md(wh.markdown_preview(preview)),
+        },
+        check_results=[
+            dg.AssetCheckResult(check_name="raw_set_intact", passed=raw == kept,
+                                metadata={"raw_postings": raw, "deduplicated_postings": kept}),
+            dg.AssetCheckResult(check_name="one_primary_per_posting", passed=bad_groups == 0,
+                                metadata={"groups_without_exactly_one_primary": int(bad_groups)}),
+            dg.AssetCheckResult(check_name="near_duplicates", passed=True,
+                                severity=dg.AssetCheckSeverity.WARN, metadata=near_counts),
+        ],
+    )

@@ -1,0 +1,155 @@
+"""Stage 1: raw pages and the postings parsed from them, one `harvests` partition per crawl or file."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+
+from cjd_assets import harvest as hv
+from cjd_assets import warehouse as wh
+from cjd_assets.partitions import CRAWL_PREFIX, FILE_PREFIX, file_partition_key, harvests
+from cjd_assets.resources import CrawlerSettings, Lake, Warehouse
+
+HARVESTED_DIR = "harvested"  # under the lake: files already ingested, kept so a partition can be re-run
+REJECTED_DIR = "rejected"  # under the landing zone: files that failed, moved aside with their reason
+
+
+def find_harvest_file(lake: Lake, partition_key: str) -> Path | None:
+    """The landed file behind a `file-…` partition, in the landing zone or among files already ingested."""
+    for folder in (lake.landing, Path(lake.directory) / HARVESTED_DIR):
+        if folder.is_dir():
+            for p in sorted(folder.iterdir()):
+                if p.name != REJECTED_DIR and file_partition_key(p.name) == partition_key:
+                    return p
+    return None
+
+
+def _crawl(context: dg.AssetExecutionContext, lake: Lake, crawler: CrawlerSettings, key: str):
+    if not crawler.seed_urls:
+        raise dg.Failure(
+            description="No crawl seeds configured: set CJD_CRAWL_SEEDS (comma-separated listing URLs) "
+            "or drop harvest files into the landing directory instead."
+        )
+    config = hv.CrawlConfig(
+        allowed_domains=list(crawler.allowed_domains),
+        per_host_concurrency=crawler.per_host_concurrency,
+        per_host_rate=crawler.per_host_rate,
+        max_attempts=crawler.max_attempts,
+        timeout=crawler.timeout_s,
+        headers=dict(crawler.headers),
+        cookies=dict(crawler.cookies),
+        proxy=crawler.proxy,
+    )
+    store = lake.path("crawls", f"{key}.sqlite")
+    last_logged = [0.0]
+
+    def progress(p) -> None:
+        # The crawler calls this often; the Dagster log gets a line every few seconds at most.
+        if p.elapsed - last_logged[0] >= 5 or p.done:
+            last_logged[0] = p.elapsed
+            context.log.info(str(p))
+
+    summary = hv.run_crawl(list(crawler.seed_urls), store, key, config, progress=progress)
+    context.log.info(f"crawl finished: {summary}")
+    return hv.store_pages(store, key)
+
+
+@dg.asset(
+    partitions_def=harvests,
+    group_name="harvest",
+    kinds={"duckdb"},
+    code_version=hv.PARSER_VERSION,
+)
+def raw_pages(
+    context: dg.AssetExecutionContext, warehouse: Warehouse, lake: Lake, crawler: CrawlerSettings
+) -> dg.MaterializeResult:
+    """Every page of one harvest, kept as fetched: compressed bytes, URL, board, HTTP status, fetch time,
+    encoding and crawl state (fetched, blocked, failed). Export rows are kept as JSON records, so
+    `raw_postings` can always be rebuilt from this table alone, without crawling again."""
+    key = context.partition_key
+    if key.startswith(CRAWL_PREFIX):
+        pages = _crawl(context, lake, crawler, key)
+    elif key.startswith(FILE_PREFIX):
+        path = find_harvest_file(lake, key)
+        if path is None:
+            raise dg.Failure(description=f"No landed file for partition {key} in {lake.landing}")
+        try:
+            pages = hv.read_harvest_file(path, key)
+        except hv.HarvestFileError as err:
+            rejected = lake.landing / REJECTED_DIR
+            rejected.mkdir(exist_ok=True)
+            shutil.move(str(path), rejected / path.name)
+            (rejected / f"{path.name}.reason.txt").write_text(str(err), encoding="utf-8")
+            raise dg.Failure(description=f"{path.name} is not a readable harvest and was moved aside: {err}")
+        if path.parent == lake.landing:
+            archived = lake.path(HARVESTED_DIR, path.name)
+            shutil.move(str(path), archived)
+    else:
+        raise dg.Failure(description=f"Unknown harvest partition {key!r}: keys start with crawl- or file-")
+
+    with warehouse.connection() as con:
+        wh.replace_partition(con, "raw_pages", pages, key)
+    states = pages.group_by("crawl_state").len().sort("crawl_state")
+    boards = pages.group_by("board").len().sort("len", descending=True)
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": pages.height,
+            "pages_by_state": {r["crawl_state"]: r["len"] for r in states.iter_rows(named=True)},
+            "pages_by_board": {str(r["board"]): r["len"] for r in boards.iter_rows(named=True)},
+            "preview": dg.MetadataValue.md(
+                wh.markdown_preview(pages.drop("content"), max_rows=8)
+            ),
+        }
+    )
+
+
+@dg.asset(
+    partitions_def=harvests,
+    deps=[raw_pages],
+    group_name="harvest",
+    kinds={"duckdb"},
+    code_version=hv.PARSER_VERSION,
+    check_specs=[dg.AssetCheckSpec("every_page_accounted_for", asset="raw_postings")],
+)
+def raw_postings(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    """The study's extracted fields (Appendix A `*_extracted`, `source`, `retrieve_date`) of every posting
+    parsed from one harvest's pages. Pages that are not postings go to `quarantined_pages` with a reason;
+    blocked and failed pages keep their state in `raw_pages`."""
+    key = context.partition_key
+    # Connections stay short (read, then parse with none open, then write): DuckDB has one writer at a
+    # time, and parallel backfills of other partitions wait for it.
+    with warehouse.connection() as con:
+        pages = wh.read_frame(con, "SELECT * FROM raw_pages WHERE harvest_id = ?", [key])
+    postings, quarantine = hv.parse_pages(pages, listing_postings=key.startswith(FILE_PREFIX))
+    with warehouse.connection() as con:
+        wh.replace_partition(con, "raw_postings", postings, key)
+        wh.replace_partition(con, "quarantined_pages", quarantine, key)
+    states = hv.url_states(pages, quarantine)
+    fetched = int((pages["crawl_state"] == "fetched").sum()) if pages.height else 0
+    parsed_pages = postings["page_id"].n_unique() if postings.height else 0
+    accounted = parsed_pages + quarantine.height == fetched
+    reasons = quarantine.group_by("reason").len() if quarantine.height else None
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": postings.height,
+            "url_states": states,
+            "quarantine_reasons": {r["reason"]: r["len"] for r in reasons.iter_rows(named=True)}
+            if reasons is not None
+            else {},
+            "preview": dg.MetadataValue.md(
+                wh.markdown_preview(
+                    postings.select("title_extracted", "company_name_extracted", "salary_extracted",
+                                    "location_extracted", "source")
+                )
+            ),
+        },
+        check_results=[
+            dg.AssetCheckResult(
+                check_name="every_page_accounted_for",
+                passed=bool(accounted),
+                metadata={"fetched_pages": fetched, "parsed_pages": parsed_pages, "quarantined": quarantine.height},
+            )
+        ],
+    )

@@ -1,0 +1,200 @@
+"""raw_pages rows (every fetched page or export record, compressed) and their parse into raw_postings.
+
+raw_postings is a pure function of raw_pages: a parser fix re-materializes it without a new crawl.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+import polars as pl
+
+from cjd_assets.schema import EXTRACTED_COLUMNS
+
+from .pages import PARSER_VERSION, PageParseError, parse_listing, parse_page
+
+RAW_PAGES_SCHEMA: dict[str, pl.DataType] = {
+    "page_id": pl.Utf8,
+    "harvest_id": pl.Utf8,
+    "url": pl.Utf8,
+    "board": pl.Utf8,
+    "page_kind": pl.Utf8,  # 'detail' | 'listing' | 'record' (one row of an export file, as JSON)
+    "http_status": pl.Int32,
+    "fetch_time": pl.Datetime("us", "UTC"),
+    "content_type": pl.Utf8,
+    "encoding": pl.Utf8,
+    "content": pl.Binary,
+    "content_codec": pl.Utf8,
+    "crawl_state": pl.Utf8,  # 'fetched' | 'blocked' | 'failed'
+    "state_reason": pl.Utf8,
+    "attempts": pl.Int32,
+}
+
+POSTING_COLUMNS: tuple[str, ...] = ("id", "page_id", "harvest_id", *EXTRACTED_COLUMNS, "retrieve_date", "pipeline_version")
+QUARANTINE_COLUMNS: tuple[str, ...] = ("page_id", "harvest_id", "url", "board", "reason", "detail")
+CODEC = "zlib"
+
+
+def make_page_id(harvest_id: str, *key: str) -> str:
+    """Deterministic id of a page: the same harvest and URL (or file and record key) give the same id."""
+    return hashlib.sha1("|".join((harvest_id, *key)).encode("utf-8")).hexdigest()
+
+
+def compress(data: bytes) -> bytes:
+    # Level 1: pages compress ~4x already and export files load 100k+ records at once.
+    return zlib.compress(data, 1)
+
+
+def decompress(data: bytes | None, codec: str | None) -> bytes:
+    if data is None:
+        return b""
+    if codec in (None, "", "none", "identity"):
+        return data
+    if codec == "zlib":
+        return zlib.decompress(data)
+    raise ValueError(f"unknown content codec {codec!r}")
+
+
+def empty_raw_pages() -> pl.DataFrame:
+    return pl.DataFrame(schema=RAW_PAGES_SCHEMA)
+
+
+def raw_pages_frame(rows: Iterable[dict[str, Any]]) -> pl.DataFrame:
+    """Build raw_pages rows from dicts (missing keys become null), in RAW_PAGES_SCHEMA order and dtypes."""
+    rows = list(rows)
+    if not rows:
+        return empty_raw_pages()
+    cols = {name: [r.get(name) for r in rows] for name in RAW_PAGES_SCHEMA}
+    return pl.DataFrame(cols, schema=RAW_PAGES_SCHEMA)
+
+
+def empty_postings() -> pl.DataFrame:
+    schema: dict[str, pl.DataType] = {c: pl.Utf8 for c in POSTING_COLUMNS}
+    schema["retrieve_date"] = pl.Datetime("us", "UTC")
+    return pl.DataFrame(schema=schema)
+
+
+def empty_quarantine() -> pl.DataFrame:
+    return pl.DataFrame(schema=dict.fromkeys(QUARANTINE_COLUMNS, pl.Utf8))
+
+
+def _posting_id(page_id: str, i: int | None = None) -> str:
+    return hashlib.sha1(f"{page_id}#{i}".encode() if i is not None else page_id.encode()).hexdigest()[:24]
+
+
+def _record_postings(rec: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Export records: the JSON of mapped fields, decoded column-wise (100k+ rows at once)."""
+    if rec.height == 0:
+        return empty_postings(), empty_quarantine()
+    payload = pl.Series("j", [zlib.decompress(b).decode("utf-8") if c == "zlib" else bytes(b).decode("utf-8") for b, c in zip(rec["content"], rec["content_codec"])], dtype=pl.Utf8)
+    fields = pl.Struct({c: pl.Utf8 for c in EXTRACTED_COLUMNS})
+    decoded = payload.str.json_decode(fields).struct.unnest()
+    df = pl.concat([rec.select("page_id", "harvest_id", "url", "board", "fetch_time"), decoded], how="horizontal")
+    df = df.with_columns(
+        pl.coalesce(pl.col("source"), pl.col("board")).alias("source"),
+        pl.coalesce(pl.col("url_extracted"), pl.col("url")).alias("url_extracted"),
+    )
+    bad = pl.col("title_extracted").is_null() & pl.col("body_extracted").is_null()
+    quarantine = df.filter(bad).select(
+        "page_id", "harvest_id", "url", "board", pl.lit("empty_record").alias("reason"), pl.lit("record has neither title nor body").alias("detail")
+    )
+    good = df.filter(~bad)
+    postings = good.select(
+        pl.Series("id", [_posting_id(p) for p in good["page_id"]], dtype=pl.Utf8),
+        "page_id",
+        "harvest_id",
+        *EXTRACTED_COLUMNS,
+        pl.col("fetch_time").alias("retrieve_date"),
+        pl.lit(PARSER_VERSION).alias("pipeline_version"),
+    )
+    return postings, quarantine
+
+
+def _status_reason(status: int | None) -> str | None:
+    if status is None or status < 400:
+        return None
+    return "not_found" if status in (404, 410) else f"http_{status}"
+
+
+def parse_pages(pages: pl.DataFrame, listing_postings: bool = False) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """raw_pages rows -> (postings, quarantine).
+
+    Each 'fetched' page ends either parsed (>= 1 posting row, or a listing page) or quarantined with a
+    reason. Listing pages yield posting rows only with listing_postings=True (saved-HTML harvests
+    that have no detail pages).
+    """
+    fetched = pages.filter(pl.col("crawl_state") == "fetched")
+    records = fetched.filter(pl.col("page_kind") == "record")
+    post_frames, quar_frames = [], []
+    p, q = _record_postings(records)
+    post_frames.append(p)
+    quar_frames.append(q)
+
+    rows: list[dict] = []
+    qrows: list[dict] = []
+    html_pages = fetched.filter(pl.col("page_kind") != "record")
+    for r in html_pages.iter_rows(named=True):
+        base = {"page_id": r["page_id"], "harvest_id": r["harvest_id"], "url": r["url"], "board": r["board"]}
+        why = _status_reason(r["http_status"])
+        if why is not None:
+            qrows.append({**base, "reason": why, "detail": f"HTTP {r['http_status']}"})
+            continue
+        try:
+            body = decompress(r["content"], r["content_codec"])
+        except (ValueError, zlib.error) as e:
+            qrows.append({**base, "reason": "corrupt_content", "detail": str(e)})
+            continue
+        board = r["board"] if r["board"] not in (None, "unknown") else None
+        extra = {"retrieve_date": r["fetch_time"], "page_id": r["page_id"], "harvest_id": r["harvest_id"], "pipeline_version": PARSER_VERSION}
+        is_listing = r["page_kind"] == "listing"
+        if not is_listing:
+            try:
+                rec = parse_page(body, r["url"] or "", board, content_type=r["content_type"])
+                rows.append({**rec, **extra, "id": _posting_id(r["page_id"])})
+                continue
+            except PageParseError as e:
+                if e.reason != "listing_page":
+                    qrows.append({**base, "reason": e.reason, "detail": str(e)})
+                    continue
+                is_listing = True  # a saved page whose URL did not tell: its markup did
+        try:
+            listing = parse_listing(body, r["url"] or "", board, content_type=r["content_type"])
+        except PageParseError as e:
+            qrows.append({**base, "reason": e.reason, "detail": str(e)})
+            continue
+        if listing_postings:
+            for i, rec in enumerate(listing.postings):
+                rows.append({**rec, **extra, "id": _posting_id(r["page_id"], i)})
+    if rows:
+        schema = empty_postings().schema
+        post_frames.append(pl.DataFrame([{c: row.get(c) for c in POSTING_COLUMNS} for row in rows], schema=schema))
+    if qrows:
+        quar_frames.append(pl.DataFrame(qrows, schema=empty_quarantine().schema))
+    postings = pl.concat([f for f in post_frames if f.height] or [empty_postings()], how="vertical_relaxed")
+    quarantine = pl.concat([f for f in quar_frames if f.height] or [empty_quarantine()], how="vertical_relaxed")
+    return postings.select(POSTING_COLUMNS), quarantine.select(QUARANTINE_COLUMNS)
+
+
+def url_states(pages: pl.DataFrame, quarantine: pl.DataFrame) -> dict[str, int]:
+    """Final state counts: every page is exactly one of parsed, quarantined, blocked, failed."""
+    quarantined = set(quarantine["page_id"].to_list()) if quarantine.height else set()
+    fetched = pages.filter(pl.col("crawl_state") == "fetched")
+    n_q = int(fetched["page_id"].is_in(list(quarantined)).sum()) if quarantined else 0
+    return {
+        "parsed": fetched.height - n_q,
+        "quarantined": n_q,
+        "blocked": int((pages["crawl_state"] == "blocked").sum()),
+        "failed": int((pages["crawl_state"] == "failed").sum()),
+    }
+
+
+def record_json(fields: dict[str, Any]) -> bytes:
+    return json.dumps({c: fields.get(c) for c in EXTRACTED_COLUMNS}, ensure_ascii=False).encode("utf-8")
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)

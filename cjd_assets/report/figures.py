@@ -1,0 +1,279 @@
+"""The study's figures as PNG bytes (matplotlib, Agg backend), labelled in English.
+
+Each `figure_<n>` takes the frame of the matching function in `tables` and returns PNG bytes, which
+the report embeds and the assets attach to their materialization metadata.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")  # headless: no display on the pipeline's machines
+import matplotlib.pyplot as plt  # noqa: E402
+import polars as pl  # noqa: E402
+from matplotlib.patches import PathPatch, Patch, Rectangle  # noqa: E402
+from matplotlib.path import Path as MPath  # noqa: E402
+
+from cjd_assets.report.geography import PROVINCES, province_shapes, province_short_zh  # noqa: E402
+from cjd_assets.schema import CATEGORIES, CATEGORY_NAMES, EDUCATION_LEVELS, EXPERIENCE_LEVELS  # noqa: E402
+
+# The study's legend bins for Figures 5 and 6 (postings per province): < 10,000; 10,000-40,000;
+# 40,000-60,000; >= 60,000. Edges between classes.
+STUDY_MAP_BINS: tuple[float, ...] = (10_000, 40_000, 60_000)
+# Category totals the study's bins were drawn for, to scale them to a smaller corpus.
+STUDY_CATEGORY_TOTALS: dict[str, int] = {"TT1": 364_358, "TT2": 591_074}
+MAP_COLORS = ("#deebf7", "#9ecae1", "#4292c6", "#08519c")
+NO_POSTINGS_COLOR = "#f0f0f0"
+PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#bab0ac")
+
+
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _empty(title: str) -> bytes:
+    fig, ax = plt.subplots(figsize=(6, 2))
+    ax.axis("off")
+    ax.text(0.5, 0.5, f"{title}\n(no data)", ha="center", va="center")
+    return _png(fig)
+
+
+def _stacked_shares(df: pl.DataFrame, level_col: str, levels: Sequence[str], title: str, xlabel: str) -> bytes:
+    if df.is_empty() or df["postings"].sum() == 0:
+        return _empty(title)
+    cats = [c for c in CATEGORIES if c in set(df["category"].to_list())]
+    extra = [lv for lv in df[level_col].unique().to_list() if lv not in levels]
+    levels = [*levels, *sorted(extra)]
+    fig, ax = plt.subplots(figsize=(9, 0.6 * len(cats) + 1.8))
+    left = [0.0] * len(cats)
+    for i, level in enumerate(levels):
+        shares = []
+        for c in cats:
+            s = df.filter((pl.col("category") == c) & (pl.col(level_col) == level))["share"]
+            shares.append(float(s[0]) * 100 if len(s) else 0.0)
+        color = "#cccccc" if level == "no data" else PALETTE[i % len(PALETTE)]
+        bars = ax.barh([CATEGORY_NAMES.get(c, c) for c in cats], shares, left=left, color=color, label=level)
+        for bar, s in zip(bars, shares):
+            if s >= 6:
+                ax.text(bar.get_x() + bar.get_width() / 2, bar.get_y() + bar.get_height() / 2, f"{s:.0f}%",
+                        ha="center", va="center", fontsize=8)
+        left = [a + b for a, b in zip(left, shares)]
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    ax.legend(ncol=min(len(levels), 7), loc="upper center", bbox_to_anchor=(0.5, -0.18 - 0.02 * len(cats) / 5),
+              fontsize=8, frameon=False)
+    return _png(fig)
+
+
+def figure_1(education: pl.DataFrame) -> bytes:
+    """Figure 1: desired education by category (from `tables.education_by_category`)."""
+    return _stacked_shares(education, "education_level", [*EDUCATION_LEVELS, "no data"],
+                           "Figure 1. Desired education by category", "share of the category's postings (%)")
+
+
+def figure_2(experience: pl.DataFrame) -> bytes:
+    """Figure 2: desired experience level by category (from `tables.experience_by_category`)."""
+    return _stacked_shares(experience, "experience_level", [*EXPERIENCE_LEVELS, "no data"],
+                           "Figure 2. Desired experience by category", "share of the category's postings (%)")
+
+
+def figure_3(table3: pl.DataFrame, ppp_rate: float = 4.187) -> bytes:
+    """Figure 3: median minimum and maximum annual salary by category, CNY with a PPP USD axis."""
+    title = "Figure 3. Median annual salary by category"
+    df = table3.filter(pl.col("median_min_annual_cny").is_not_null() | pl.col("median_max_annual_cny").is_not_null())
+    if df.is_empty():
+        return _empty(title)
+    names = [CATEGORY_NAMES.get(c, c) for c in df["category"]]
+    mins = [v or 0.0 for v in df["median_min_annual_cny"].to_list()]
+    maxs = [v or 0.0 for v in df["median_max_annual_cny"].to_list()]
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    x = range(len(names))
+    ax.bar([i - 0.2 for i in x], mins, width=0.4, label="median minimum", color=PALETTE[0])
+    ax.bar([i + 0.2 for i in x], maxs, width=0.4, label="median maximum", color=PALETTE[1])
+    for i, (a, b) in enumerate(zip(mins, maxs)):
+        ax.text(i - 0.2, a, f"{a:,.0f}", ha="center", va="bottom", fontsize=7)
+        ax.text(i + 0.2, b, f"{b:,.0f}", ha="center", va="bottom", fontsize=7)
+    ax.set_xticks(list(x), names, fontsize=9)
+    ax.set_ylabel("annual salary (CNY)")
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    sec = ax.secondary_yaxis("right", functions=(lambda v: v / ppp_rate, lambda v: v * ppp_rate))
+    sec.set_ylabel(f"PPP USD (rate {ppp_rate:g})")
+    ax.set_title(title)
+    ax.legend(frameon=False)
+    return _png(fig)
+
+
+def figure_4(province_salary: pl.DataFrame, ppp_rate: float = 4.187, category: str = "TT1", min_n: int = 100) -> bytes:
+    """Figure 4: median salary range (minimum to maximum) per province (from `tables.tt1_salary_by_province`)."""
+    title = f"Figure 4. {CATEGORY_NAMES.get(category, category)}: median annual salary by province (n >= {min_n})"
+    df = province_salary.filter(pl.col("median_min_annual_cny").is_not_null() & pl.col("median_max_annual_cny").is_not_null())
+    if df.is_empty():
+        return _empty(title)
+    df = df.sort("median_max_annual_cny", "median_min_annual_cny")
+    fig, ax = plt.subplots(figsize=(9, 0.32 * df.height + 1.6))
+    labels = [f"{en or zh} (n={n:,})" for en, zh, n in zip(df["province_en"], df["province_zh"], df["n_salary"])]
+    lo, hi = df["median_min_annual_cny"].to_list(), df["median_max_annual_cny"].to_list()
+    ax.barh(labels, [h - l for l, h in zip(lo, hi)], left=lo, color=PALETTE[0], height=0.6)
+    ax.scatter(lo, labels, color=PALETTE[0], zorder=3, s=12)
+    ax.scatter(hi, labels, color=PALETTE[1], zorder=3, s=12, label="median maximum")
+    ax.set_xlabel("annual salary (CNY), bar from median minimum to median maximum")
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    sec = ax.secondary_xaxis("top", functions=(lambda v: v / ppp_rate, lambda v: v * ppp_rate))
+    sec.set_xlabel(f"PPP USD (rate {ppp_rate:g})")
+    ax.tick_params(axis="y", labelsize=8)
+    ax.set_title(title, pad=28)
+    return _png(fig)
+
+
+def scaled_bins(total: int, category: str = "TT1", study_bins: Sequence[float] = STUDY_MAP_BINS) -> tuple[float, ...]:
+    """The study's bin edges scaled to a corpus with `total` postings of the category (2 significant
+    digits), so a small corpus gets the same visual classes; never below 1, strictly increasing."""
+    ratio = total / STUDY_CATEGORY_TOTALS.get(category, STUDY_CATEGORY_TOTALS["TT1"])
+    out: list[float] = []
+    for edge in study_bins:
+        v = edge * ratio
+        v = round(v, -int(math.floor(math.log10(v))) + 1) if v > 0 else 0
+        v = max(v, (out[-1] + 1) if out else 1)
+        out.append(float(v))
+    return tuple(out)
+
+
+def bin_labels(bins: Sequence[float]) -> list[str]:
+    """Legend labels: '< a', 'a-b', ..., '>= z'."""
+    def f(v: float) -> str:
+        return f"{v:,.0f}"
+    labels = [f"< {f(bins[0])}"]
+    labels += [f"{f(a)}–{f(b)}" for a, b in zip(bins[:-1], bins[1:])]
+    labels.append(f">= {f(bins[-1])}")
+    return labels
+
+
+def bin_index(value: float, bins: Sequence[float]) -> int:
+    """Class of a count: 0 for < bins[0], ..., len(bins) for >= bins[-1]."""
+    return sum(1 for edge in bins if value >= edge)
+
+
+def figure_province_map(
+    counts: pl.DataFrame, category: str, bins: Sequence[float] = STUDY_MAP_BINS, title: str | None = None
+) -> bytes:
+    """Choropleth of a category's postings per province (from `tables.province_counts`), with the
+    missing-location share. Province shapes come from pygal-maps-china; without it, a tile grid."""
+    if len(bins) + 1 > len(MAP_COLORS) + 4 or list(bins) != sorted(bins):
+        raise ValueError("bins must be increasing edges, at most 7")
+    colors = list(MAP_COLORS) if len(bins) == 3 else [plt.cm.Blues(0.15 + 0.8 * i / len(bins)) for i in range(len(bins) + 1)]
+    df = counts.filter(pl.col("category") == category)
+    total = int(df["postings"].sum()) if df.height else 0
+    missing = int(df.filter(pl.col("province_zh").is_null())["postings"].sum()) if df.height else 0
+    per_code: dict[str, int] = {}
+    code_of = {zh: code for code, zh, _, _, _ in PROVINCES}
+    for zh, n in df.filter(pl.col("province_zh").is_not_null()).select("province_zh", "postings").iter_rows():
+        short = province_short_zh(zh)
+        if short is not None:
+            per_code[code_of[short]] = per_code.get(code_of[short], 0) + n
+    name = CATEGORY_NAMES.get(category, category)
+    title = title or f"{name}: postings by province"
+    fig, ax = plt.subplots(figsize=(9, 7))
+    shapes = province_shapes()
+    en_of = {code: en for code, _, en, _, _ in PROVINCES}
+    ranked = sorted(per_code, key=lambda c: -per_code[c])[:8]
+
+    def color(code: str):
+        n = per_code.get(code, 0)
+        return NO_POSTINGS_COLOR if n == 0 else colors[bin_index(n, bins)]
+
+    if shapes:
+        for code, (verts, codes) in shapes.items():
+            ax.add_patch(PathPatch(MPath(verts, codes), facecolor=color(code), edgecolor="#555555", linewidth=0.5))
+        for code in ranked:
+            if code in shapes:
+                vs = [v for v, c in zip(*shapes[code]) if c != MPath.CLOSEPOLY]
+                cx, cy = sum(v[0] for v in vs) / len(vs), sum(v[1] for v in vs) / len(vs)
+                ax.annotate(f"{en_of[code]}\n{per_code[code]:,}", (cx, cy), ha="center", va="center", fontsize=7,
+                            bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.7))
+        ax.autoscale_view()
+        ax.invert_yaxis()  # SVG y grows downwards
+        source = "province outlines: pygal-maps-china"
+    else:
+        for code, _, en, col, row in PROVINCES:
+            ax.add_patch(Rectangle((col, -row), 0.95, 0.95, facecolor=color(code), edgecolor="#555555"))
+            ax.text(col + 0.475, -row + 0.6, code, ha="center", va="center", fontsize=9, weight="bold")
+            ax.text(col + 0.475, -row + 0.3, f"{per_code.get(code, 0):,}", ha="center", va="center", fontsize=7)
+        ax.set_xlim(0, 11)
+        ax.set_ylim(-9, 1)
+        source = "tile grid: one square per province, placed near its position"
+    ax.set_aspect("equal")
+    ax.axis("off")
+    handles = [Patch(facecolor=c, edgecolor="#555555", label=lbl) for c, lbl in zip(colors, bin_labels(bins))]
+    handles.append(Patch(facecolor=NO_POSTINGS_COLOR, edgecolor="#555555", label="no postings"))
+    ax.legend(handles=handles, loc="lower left", title="postings", fontsize=8, title_fontsize=8, frameon=False)
+    share = missing / total if total else 0.0
+    ax.set_title(f"{title}\n{total:,} postings; location missing: {missing:,} ({share:.1%})", fontsize=11)
+    fig.text(0.99, 0.01, source, ha="right", fontsize=6, color="#777777")
+    return _png(fig)
+
+
+def figure_5(counts: pl.DataFrame, bins: Sequence[float] = STUDY_MAP_BINS) -> bytes:
+    """Figure 5: Technical Team 1 postings by province."""
+    return figure_province_map(counts, "TT1", bins, "Figure 5. Technical Team 1 postings by province")
+
+
+def figure_6(counts: pl.DataFrame, bins: Sequence[float] = STUDY_MAP_BINS) -> bytes:
+    """Figure 6: Technical Team 2 postings by province."""
+    return figure_province_map(counts, "TT2", bins, "Figure 6. Technical Team 2 postings by province")
+
+
+def _keyword_education(df: pl.DataFrame, category: str, title: str) -> bytes:
+    part = df.filter(pl.col("category") == category)
+    if part.is_empty() or part["postings"].sum() == 0:
+        return _empty(title)
+    levels = [*EDUCATION_LEVELS, "no data"]
+    fig, ax = plt.subplots(figsize=(9, 4))
+    x = range(len(levels))
+    for j, group in enumerate(("all postings", "keyword postings")):
+        g = part.filter(pl.col("postings_group") == group)
+        n = int(g["postings"].sum())
+        vals = []
+        for lv in levels:
+            s = g.filter(pl.col("education_level") == lv)["share"]
+            vals.append(float(s[0]) * 100 if len(s) else 0.0)
+        ax.bar([i - 0.2 + 0.4 * j for i in x], vals, width=0.4, color=PALETTE[j], label=f"{group} (n={n:,})")
+    ax.set_xticks(list(x), levels)
+    ax.set_ylabel("share of postings (%)")
+    ax.set_title(title)
+    ax.legend(frameon=False)
+    return _png(fig)
+
+
+def figure_7(keyword_edu: pl.DataFrame) -> bytes:
+    """Figure 7: education of Technical Team 1 postings with an AI keyword vs all of them."""
+    return _keyword_education(keyword_edu, "TT1", "Figure 7. Technical Team 1: education, AI-keyword postings vs all")
+
+
+def figure_8(keyword_edu: pl.DataFrame) -> bytes:
+    """Figure 8: education of Technical Team 2 postings with an AI keyword vs all of them."""
+    return _keyword_education(keyword_edu, "TT2", "Figure 8. Technical Team 2: education, AI-keyword postings vs all")
+
+
+def figure_top_cities(top: pl.DataFrame) -> bytes:
+    """Top cities by AI postings (from `tables.top_cities`)."""
+    title = "Top cities by AI-category postings"
+    if top.is_empty():
+        return _empty(title)
+    fig, ax = plt.subplots(figsize=(8, 0.35 * top.height + 1.4))
+    labels = [f"{r}. {en}" for r, en in zip(top["rank"], top["city_en"])]
+    ax.barh(labels, top["postings"].to_list(), color=PALETTE[0])
+    for i, (n, s) in enumerate(zip(top["postings"], top["share"])):
+        ax.text(n, i, f" {n:,} ({s:.1%})", va="center", fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("postings")
+    ax.set_title(title)
+    return _png(fig)

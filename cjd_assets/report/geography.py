@@ -1,0 +1,218 @@
+"""Provinces, regional clusters and the China map the report draws.
+
+Province matching is by the Chinese short name at the start of `location_province_zh_norm`
+('广东省' and '广东' both match 广东), which is unambiguous for China's 34 province-level units and
+does not depend on how the normalizer spells the English suffix ('Province', 'Autonomous Region').
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+# (code, Chinese short name, English short name, tile-grid column, tile-grid row).
+# Codes are the ISO 3166-2:CN letters that pygal-maps-china uses for its shapes. The grid places each
+# province near its real position (row 0 = north) so the fallback map still reads as China.
+PROVINCES: tuple[tuple[str, str, str, int, int], ...] = (
+    ("HL", "黑龙江", "Heilongjiang", 9, 0),
+    ("JL", "吉林", "Jilin", 9, 1),
+    ("NM", "内蒙古", "Inner Mongolia", 6, 1),
+    ("XJ", "新疆", "Xinjiang", 1, 2),
+    ("LN", "辽宁", "Liaoning", 9, 2),
+    ("BJ", "北京", "Beijing", 7, 2),
+    ("TJ", "天津", "Tianjin", 8, 3),
+    ("HE", "河北", "Hebei", 7, 3),
+    ("SX", "山西", "Shanxi", 6, 3),
+    ("NX", "宁夏", "Ningxia", 5, 3),
+    ("GS", "甘肃", "Gansu", 4, 3),
+    ("QH", "青海", "Qinghai", 3, 4),
+    ("XZ", "西藏", "Tibet", 2, 5),
+    ("SN", "陕西", "Shaanxi", 5, 4),
+    ("HA", "河南", "Henan", 6, 4),
+    ("SD", "山东", "Shandong", 7, 4),
+    ("JS", "江苏", "Jiangsu", 8, 5),
+    ("AH", "安徽", "Anhui", 7, 5),
+    ("HB", "湖北", "Hubei", 6, 5),
+    ("SC", "四川", "Sichuan", 4, 5),
+    ("CQ", "重庆", "Chongqing", 5, 5),
+    ("SH", "上海", "Shanghai", 9, 5),
+    ("ZJ", "浙江", "Zhejiang", 8, 6),
+    ("JX", "江西", "Jiangxi", 7, 6),
+    ("HN", "湖南", "Hunan", 6, 6),
+    ("GZ", "贵州", "Guizhou", 5, 6),
+    ("YN", "云南", "Yunnan", 4, 7),
+    ("GX", "广西", "Guangxi", 5, 7),
+    ("GD", "广东", "Guangdong", 6, 7),
+    ("FJ", "福建", "Fujian", 7, 7),
+    ("TW", "台湾", "Taiwan", 8, 7),
+    ("HK", "香港", "Hong Kong", 7, 8),
+    ("MO", "澳门", "Macau", 6, 8),
+    ("HI", "海南", "Hainan", 5, 8),
+)
+PROVINCE_EN: dict[str, str] = {zh: en for _, zh, en, _, _ in PROVINCES}
+MUNICIPALITIES: tuple[str, ...] = ("北京", "天津", "上海", "重庆")
+
+
+def province_short_zh(name: str | None) -> str | None:
+    """The short Chinese name ('广东') of a normalized province name ('广东省'), or None."""
+    if not name:
+        return None
+    for _, zh, _, _, _ in PROVINCES:
+        if name.startswith(zh):
+            return zh
+    return None
+
+
+def province_en(name_zh: str | None, fallback_en: str | None = None) -> str | None:
+    """English short name for labels (CJK glyphs may be missing in the plotting fonts)."""
+    short = province_short_zh(name_zh)
+    if short is not None:
+        return PROVINCE_EN[short]
+    if fallback_en:
+        return re.sub(r"\s+(Province|City|Autonomous Region|Special Administrative Region)$", "", fallback_en)
+    return name_zh
+
+
+@dataclass(frozen=True)
+class Cluster:
+    name: str
+    provinces: tuple[str, ...] = ()  # Chinese short names: the whole province belongs
+    # (province short name, prefecture short names): only these prefecture-level cities belong
+    cities: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def describe(self) -> str:
+        parts = [PROVINCE_EN[p] for p in self.provinces]
+        for prov, cities in self.cities:
+            parts.append(f"{PROVINCE_EN[prov]}: {', '.join(CITY_EN.get(c, c) for c in cities)}")
+        return "; ".join(parts)
+
+
+# The three clusters of CSET's 2023 follow-up, with the official extents:
+# - Yangtze River Delta: the 2019 State Council integration plan (Shanghai, Jiangsu, Zhejiang, Anhui, all cities).
+# - Pearl River Delta: the nine Guangdong cities of the PRD economic zone (Hong Kong and Macau, which join
+#   them in the Greater Bay Area, are not mainland job-board territory and are left out).
+# - Beijing–Tianjin–Hebei (Jing-Jin-Ji): the two municipalities and all of Hebei.
+CITY_EN: dict[str, str] = {
+    "广州": "Guangzhou",
+    "深圳": "Shenzhen",
+    "珠海": "Zhuhai",
+    "佛山": "Foshan",
+    "惠州": "Huizhou",
+    "东莞": "Dongguan",
+    "中山": "Zhongshan",
+    "江门": "Jiangmen",
+    "肇庆": "Zhaoqing",
+}
+CLUSTERS: tuple[Cluster, ...] = (
+    Cluster("Yangtze River Delta", provinces=("上海", "江苏", "浙江", "安徽")),
+    Cluster("Pearl River Delta", cities=(("广东", tuple(CITY_EN)),)),
+    Cluster("Beijing-Tianjin-Hebei", provinces=("北京", "天津", "河北")),
+)
+
+
+def cluster_of(province_zh: str | None, prefecture_zh: str | None) -> str | None:
+    """The cluster a posting location belongs to, or None (outside every cluster or unknown)."""
+    prov = province_short_zh(province_zh)
+    if prov is None:
+        return None
+    for cluster in CLUSTERS:
+        if prov in cluster.provinces:
+            return cluster.name
+        for cprov, cities in cluster.cities:
+            if prov == cprov and prefecture_zh and any(prefecture_zh.startswith(c) for c in cities):
+                return cluster.name
+    return None
+
+
+# --- the map -------------------------------------------------------------------------------------
+
+_NUM = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
+_TOKEN = re.compile(r"[MmLlHhVvCcSsZz]|[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
+
+
+def parse_svg_path(d: str) -> tuple[list[tuple[float, float]], list[int]]:
+    """Vertices and matplotlib Path codes of an SVG path (M, L, H, V, C, S, Z, absolute or relative)."""
+    from matplotlib.path import Path as MPath
+
+    tokens = _TOKEN.findall(d)
+    verts: list[tuple[float, float]] = []
+    codes: list[int] = []
+    i = 0
+    cmd = None
+    x = y = 0.0
+    start = (0.0, 0.0)
+    last_ctrl: tuple[float, float] | None = None
+
+    def num() -> float:
+        nonlocal i
+        v = float(tokens[i])
+        i += 1
+        return v
+
+    while i < len(tokens):
+        if tokens[i].isalpha():
+            cmd = tokens[i]
+            i += 1
+            if cmd in "Zz":
+                verts.append(start)
+                codes.append(MPath.CLOSEPOLY)
+                x, y = start
+                last_ctrl = None
+                continue
+        rel = cmd.islower()
+        ox, oy = (x, y) if rel else (0.0, 0.0)
+        c = cmd.upper()
+        if c == "M":
+            x, y = ox + num(), oy + num()
+            verts.append((x, y))
+            codes.append(MPath.MOVETO)
+            start = (x, y)
+            cmd = "l" if rel else "L"  # further pairs after M are line-tos
+            last_ctrl = None
+        elif c == "L":
+            x, y = ox + num(), oy + num()
+            verts.append((x, y))
+            codes.append(MPath.LINETO)
+            last_ctrl = None
+        elif c == "H":
+            x = ox + num()
+            verts.append((x, y))
+            codes.append(MPath.LINETO)
+            last_ctrl = None
+        elif c == "V":
+            y = oy + num()
+            verts.append((x, y))
+            codes.append(MPath.LINETO)
+            last_ctrl = None
+        elif c in "CS":
+            if c == "C":
+                c1 = (ox + num(), oy + num())
+            else:  # the first control point reflects the previous curve's second one
+                c1 = (2 * x - last_ctrl[0], 2 * y - last_ctrl[1]) if last_ctrl else (x, y)
+            c2 = (ox + num(), oy + num())
+            end = (ox + num(), oy + num())
+            verts.extend([c1, c2, end])
+            codes.extend([MPath.CURVE4] * 3)
+            last_ctrl = c2
+            x, y = end
+        else:
+            raise ValueError(f"unsupported SVG path command {cmd!r}")
+    return verts, codes
+
+
+@lru_cache(maxsize=1)
+def province_shapes() -> dict[str, tuple[tuple[tuple[float, float], ...], tuple[int, ...]]] | None:
+    """Province outlines keyed by code, from the SVG shipped by the PyPI package pygal-maps-china
+    (no download at run time); None when that package is not installed (the tile grid is used)."""
+    try:
+        from importlib.resources import files
+
+        svg = files("pygal_maps_china").joinpath("china.svg").read_text(encoding="utf-8")
+    except (ModuleNotFoundError, FileNotFoundError, OSError):
+        return None
+    shapes = {}
+    for m in re.finditer(r'class="CN-([A-Z]{2}) region[^"]*">\s*<path\s+d="([^"]+)"', svg):
+        verts, codes = parse_svg_path(m.group(2))
+        shapes[m.group(1)] = (tuple(verts), tuple(codes))
+    return shapes or None

@@ -1,0 +1,141 @@
+"""DuckDB helpers the assets share: write a frame as a table or a partition, read in batches, run named SQL.
+
+Dagster-free, so the same helpers serve tests, benchmarks and the CLI.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from cjd_assets.paths import REPO_ROOT
+
+SQL_DIR = REPO_ROOT / "sql"
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _ident(name: str) -> str:
+    # Table names are interpolated into SQL, so only plain identifiers are allowed.
+    if not _IDENT.match(name):
+        raise ValueError(f"not a plain SQL identifier: {name!r}")
+    return name
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'",
+            [table],
+        ).fetchone()[0]
+    )
+
+
+def row_count(con: duckdb.DuckDBPyConnection, table: str, where: str = "", params: list | None = None) -> int:
+    if not table_exists(con, table):
+        return 0
+    sql = f"SELECT count(*) FROM {_ident(table)}" + (f" WHERE {where}" if where else "")
+    return int(con.execute(sql, params or []).fetchone()[0])
+
+
+def write_table(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) -> int:
+    """Replace `table` with `df` in one statement, so readers never see a half-written table."""
+    arrow = df.to_arrow()  # noqa: F841 - referenced by name in the SQL below
+    con.execute(f"CREATE OR REPLACE TABLE {_ident(table)} AS SELECT * FROM arrow")
+    return df.height
+
+
+def ensure_table(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) -> None:
+    """Create `table` with `df`'s columns (and no rows) when it does not exist yet."""
+    if not table_exists(con, table):
+        arrow = df.head(0).to_arrow()  # noqa: F841
+        con.execute(f"CREATE TABLE {_ident(table)} AS SELECT * FROM arrow")
+
+
+def append(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) -> int:
+    """Append by column name, creating the table from the first batch."""
+    ensure_table(con, table, df)
+    if df.height:
+        arrow = df.to_arrow()  # noqa: F841
+        con.execute(f"INSERT INTO {_ident(table)} BY NAME SELECT * FROM arrow")
+    return df.height
+
+
+def replace_partition(
+    con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame, harvest_id: str, key: str = "harvest_id"
+) -> int:
+    """Replace exactly one harvest partition's rows: re-materializing a partition never duplicates rows."""
+    ensure_table(con, table, df)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"DELETE FROM {_ident(table)} WHERE {_ident(key)} = ?", [harvest_id])
+        if df.height:
+            arrow = df.to_arrow()  # noqa: F841
+            con.execute(f"INSERT INTO {_ident(table)} BY NAME SELECT * FROM arrow")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return df.height
+
+
+def read_frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pl.DataFrame:
+    return pl.from_arrow(con.execute(sql, params or []).fetch_arrow_table())
+
+
+def iter_frames(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None, batch_size: int = 100_000
+) -> Iterator[pl.DataFrame]:
+    """Stream a query in bounded batches, on a cursor of its own so the caller may write meanwhile."""
+    cur = con.cursor()
+    try:
+        reader = cur.execute(sql, params or []).fetch_record_batch(batch_size)
+        for batch in reader:
+            if batch.num_rows:
+                yield pl.from_arrow(batch)
+    finally:
+        cur.close()
+
+
+def sql_text(name: str, **params: str) -> str:
+    """Load `sql/<name>.sql`; `{placeholders}` take plain identifiers only (table names)."""
+    text = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    return text.format(**{k: _ident(v) for k, v in params.items()}) if params else text
+
+
+def run_sql(con: duckdb.DuckDBPyConnection, name: str, **params: str) -> None:
+    con.execute(sql_text(name, **params))
+
+
+def markdown_preview(df: pl.DataFrame, max_rows: int = 10, max_chars: int = 60) -> str:
+    """A small Markdown table for the Dagster UI; long texts are cut so the preview stays readable."""
+    if df.is_empty():
+        return "_(no rows)_"
+    head = df.head(max_rows)
+    cols = head.columns
+
+    def cell(v: object) -> str:
+        s = "" if v is None else str(v)
+        s = s.replace("\n", " ").replace("|", "\\|")
+        return s if len(s) <= max_chars else s[: max_chars - 1] + "…"
+
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in head.iter_rows():
+        lines.append("| " + " | ".join(cell(v) for v in row) + " |")
+    if df.height > max_rows:
+        lines.append(f"\n_{df.height - max_rows:,} more rows_")
+    return "\n".join(lines)
+
+
+def null_rates(df: pl.DataFrame, columns: list[str] | tuple[str, ...]) -> Mapping[str, float]:
+    if df.is_empty():
+        return {c: 0.0 for c in columns}
+    return {c: round(df[c].null_count() / df.height, 4) for c in columns if c in df.columns}
+
+
+def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(str(path), read_only=read_only)

@@ -1,0 +1,15 @@
+-- One row per unique posting (the primary of its duplicate group) with its category and normalized
+-- fields: the population every table of the study is computed on.
+CREATE OR REPLACE VIEW analysis_postings AS
+SELECT
+    d.id,
+    d.source,
+    d.title_extracted,
+    d.company_name_extracted,
+    d.retrieve_date,
+    c.* EXCLUDE (id, input_hash),
+    n.* EXCLUDE (id, input_hash)
+FROM deduplicated_postings AS d
+JOIN classified_postings AS c USING (id)
+JOIN normalized_postings AS n USING (id)
+WHERE d.is_primary;
