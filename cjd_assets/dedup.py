@@ -28,70 +28,114 @@ SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 
 # Patterns are written in the common subset of Python `re` and RE2 (DuckDB): no look-around, no
 # back-references, [0-9] not \d (Python's \d also takes full-width digits), no end anchors.
-_WS = "[ \t\r\n]"
-URL_SPLIT = r"^(?:([A-Za-z][A-Za-z0-9+.-]*)://|//)?([^/?#]*)([^?#]*)(?:\?([^#]*))?(?:#(.*))?"
+_WS = " \t\r\n"
+_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
 
 
 @dataclass(frozen=True)
 class UrlRule:
     name: str
     prefix: str  # posting_key = prefix + id
-    pattern: str  # matched against "<host><path>?<query>", host lower-cased, path without trailing /
+    pattern: str  # matched against "<host><path>?<query>#<fragment>", host lower-cased, no trailing /
+    id_pattern: str  # captures the id once `pattern` matched (a short pattern: RE2 captures are slow)
     upper: bool = False  # ids the board prints in either case
-    query_param: str | None = None  # the id lives in the query: keep it in url_norm
+    norm_suffix: str = ""  # the id lives in the query or fragment: url_norm keeps it as suffix + id
+    host_hint: str = ""  # a cheap substring test on the host before the regex (speed only)
+
+    def __post_init__(self) -> None:
+        if not self.host_hint:
+            object.__setattr__(self, "host_hint", self.prefix.split(":")[0].replace("boss", "zhipin"))
 
 
 URL_RULES: tuple[UrlRule, ...] = (
-    # jobs.51job.com/<city>/<id>.html?s=…&t=…, also msearch/m hosts and /jobs/<city>/<id>.html
-    UrlRule("51job", "51job:", r"(?i)^(?:jobs|m|msearch)\.51job\.com/(?:[a-z0-9_-]+/){1,2}([0-9]+)\.html\?"),
-    UrlRule("51job_old", "51job:", r"(?i)^search\.51job\.com/job/([0-9]+),[a-z]\.html\?"),
+    # jobs.51job.com/<city>/<id>.html?s=…&t=…, also the msearch/m hosts and /jobs/<city>/<id>.html
+    UrlRule("51job", "51job:",
+            r"(?i)^(?:jobs|m|msearch)\.51job\.com/(?:[a-z0-9_-]+/){1,2}([0-9]+)\.html\?",
+            r"(?i)/([0-9]+)\.html\?"),
+    UrlRule("51job_old", "51job:",
+            r"(?i)^search\.51job\.com/job/([0-9]+),[a-z]\.html\?",
+            r"(?i)/([0-9]+),[a-z]\.html\?"),
     # m.51job.com/search/jobdetail.php?jobid=…, 51rz/njxg sub-sites: the same job numbers
-    UrlRule("51job_query", "51job:", r"(?i)^[a-z0-9.-]*51job\.com/[^?]*\?(?:[^?]*&)?jobid=([0-9]+)", query_param="jobid"),
-    UrlRule("liepin_job", "liepin:job:", r"(?i)^(?:www\.|m\.)?liepin\.com/job/([0-9]+)\.shtml\?"),
-    UrlRule("liepin_a", "liepin:a:", r"(?i)^(?:www\.|m\.)?liepin\.com/a/([0-9]+)\.shtml\?"),
-    UrlRule("liepin_lpt", "liepin:lpt:", r"(?i)^(?:www\.|m\.)?liepin\.com/lptjob/([0-9]+)(?:\.shtml)?\?"),
+    UrlRule("51job_query", "51job:",
+            r"(?i)^[a-z0-9.-]*51job\.com/[^?]*\?(?:[^?]*?&)?jobid=([0-9]+)",
+            r"(?i)[?&]jobid=([0-9]+)", norm_suffix="?jobid="),
+    # campus.51job.com/<company>/gsjj3.html?#<jobid>: the search JSON's job_href of campus jobs
+    UrlRule("51job_campus", "51job:",
+            r"(?i)^campus\.51job\.com/[^?#]*\?[^#]*#([0-9]{6,})",
+            r"#([0-9]{6,})", norm_suffix="#"),
+    # company, headhunter and 猎聘通 jobs number their postings separately
+    UrlRule("liepin_job", "liepin:job:",
+            r"(?i)^(?:www\.|m\.)?liepin\.com/job/([0-9]+)\.shtml\?",
+            r"(?i)/job/([0-9]+)\.shtml\?"),
+    UrlRule("liepin_a", "liepin:a:",
+            r"(?i)^(?:www\.|m\.)?liepin\.com/a/([0-9]+)\.shtml\?",
+            r"(?i)/a/([0-9]+)\.shtml\?"),
+    UrlRule("liepin_lpt", "liepin:lpt:",
+            r"(?i)^(?:www\.|m\.)?liepin\.com/lptjob/([0-9]+)(?:\.shtml)?\?",
+            r"(?i)/lptjob/([0-9]+)"),
     # jobs.zhaopin.com/CC000050468J00120161407.htm, …/361398527250879.htm, m.zhaopin.com/jobs/…
     UrlRule("zhaopin", "zhaopin:",
-            r"(?i)^(?:jobs|m|www)\.zhaopin\.com/(?:jobs?/)?(c[cz]l?[0-9]+j[0-9]+|[0-9]{9,})\.htm\?", upper=True),
-    UrlRule("zhaopin_campus", "zhaopin:", r"(?i)^xiaoyuan\.zhaopin\.com/job/(c[cz]l?[0-9]+j[0-9]+)\?", upper=True),
+            r"(?i)^(?:jobs|m|www)\.zhaopin\.com/(?:jobs?/)?(c[cz]l?[0-9]+j[0-9]+|[0-9]{9,})\.htm\?",
+            r"(?i)/([a-z0-9]+)\.htm\?", upper=True),
+    UrlRule("zhaopin_campus", "zhaopin:",
+            r"(?i)^xiaoyuan\.zhaopin\.com/job/(c[cz]l?[0-9]+j[0-9]+)\?",
+            r"(?i)/job/([a-z0-9]+)\?", upper=True),
     # BOSS ids are case-sensitive: 80ad4bc27a5982f71nR909q-ElVR
-    UrlRule("boss", "boss:", r"(?i)^(?:www\.|m\.)?zhipin\.com/(?:web/geek/)?job_detail/([a-z0-9_~-]{8,})\.html\?"),
-    UrlRule("lagou", "lagou:", r"(?i)^(?:www\.|m\.)?lagou\.com/(?:wn/)?jobs/([0-9]+)\.html\?"),
-    UrlRule("cjol", "cjol:", r"(?i)^(?:www\.|m\.|jobs\.)?cjol\.com/(?:jobs/)?job-([0-9]+)(?:\.html?)?\?"),
-    UrlRule("cjol_query", "cjol:", r"(?i)^(?:www\.|m\.|jobs\.)?cjol\.com/[^?]*\?(?:[^?]*&)?jobid=([0-9]+)", query_param="jobid"),
+    UrlRule("boss", "boss:",
+            r"(?i)^(?:www\.|m\.)?zhipin\.com/(?:web/geek/)?job_detail/([a-z0-9_~-]{8,})\.html\?",
+            r"(?i)/job_detail/([a-z0-9_~-]+)\.html\?"),
+    UrlRule("lagou", "lagou:",
+            r"(?i)^(?:www\.|m\.)?lagou\.com/(?:wn/)?jobs/([0-9]+)\.html\?",
+            r"(?i)/jobs/([0-9]+)\.html\?"),
+    UrlRule("cjol", "cjol:",
+            r"(?i)^(?:www\.|m\.|jobs\.)?cjol\.com/(?:jobs/)?job-([0-9]+)(?:\.html?)?\?",
+            r"(?i)job-([0-9]+)"),
+    UrlRule("cjol_query", "cjol:",
+            r"(?i)^(?:www\.|m\.|jobs\.)?cjol\.com/[^?]*\?(?:[^?]*?&)?jobid=([0-9]+)",
+            r"(?i)[?&]jobid=([0-9]+)", norm_suffix="?jobid="),
     # linkedin.com/jobs/view/<id>/ or …/jobs/view/<slug>-<id>/, any country host, linkedin.cn
     UrlRule("linkedin", "linkedin:",
-            r"(?i)^(?:[a-z]{2,3}\.)?linkedin\.(?:com|cn)/(?:comm/)?jobs/view/(?:[^/?]*-)?([0-9]{6,})\?"),
+            r"(?i)^(?:[a-z]{2,3}\.)?linkedin\.(?:com|cn)/(?:comm/)?jobs/view/(?:[^/?]*-)?([0-9]{6,})\?",
+            r"([0-9]{6,})\?"),
 )
 
 
-_SPLIT_RE = re.compile(URL_SPLIT)
-_TRIM_RE = re.compile(f"^{_WS}+|{_WS}+$")
-_RULE_RES = tuple(re.compile(r.pattern) for r in URL_RULES)
+_RULE_RES = tuple((re.compile(r.pattern), re.compile(r.id_pattern)) for r in URL_RULES)
 
 
 def normalize_url(url: str) -> tuple[str, str]:
     """`(url_norm, posting_key)` of one posting URL; `('', '')` for an empty one.
 
     url_norm: https (http folded in), lower-case host without user, port or trailing dot, path without
-    trailing /, no query or fragment — except the id parameter where a board keeps the id in the query
-    (`m.51job.com/search/jobdetail.php?jobid=…`). posting_key: see the module docstring.
-    Mirrors sql/deduplicated_postings.sql step by step.
+    trailing /, no query or fragment — except the id where a board keeps it there
+    (`m.51job.com/search/jobdetail.php?jobid=…`, `campus.51job.com/…/gsjj3.html?#<jobid>`).
+    posting_key: see the module docstring. Mirrors sql/dedup_keys.sql step by step.
     """
-    u = _TRIM_RE.sub("", url or "")
+    # plain string steps, one for one with sql/dedup_keys.sql (regex captures are slow in DuckDB)
+    u = (url or "").strip(_WS)
     if not u:
         return "", ""
-    scheme, host, path, query, fragment = (g or "" for g in _SPLIT_RE.match(u).groups())
+    u, _, fragment = u.partition("#")
+    u, _, query = u.partition("?")
+    scheme, sep, rest = u.partition("://")
+    if not (sep and _SCHEME_RE.fullmatch(scheme)):
+        scheme, rest = "", (u[2:] if u.startswith("//") else u)
+    host, slash, path = rest.partition("/")
+    path = (slash + path).rstrip("/")
     scheme = "https" if scheme.lower() in ("", "http") else scheme.lower()
-    host = re.sub(r"\.+$", "", re.sub(r":[0-9]*$", "", re.sub(r"^[^@]*@", "", host.lower())))
-    path = re.sub(r"/+$", "", path)
+    host = host.lower()
+    if "@" in host:
+        host = host.partition("@")[2]
+    if ":" in host:
+        host = re.sub(r":[0-9]*\Z", "", host)
+    host = host.rstrip(".")
     base = f"{scheme}://{host}{path or '/'}"
-    target = f"{host}{path}?{query}"
-    for rule, rx in zip(URL_RULES, _RULE_RES):
-        m = rx.search(target)
-        if m:
-            pid = m.group(1).upper() if rule.upper else m.group(1)
-            return (f"{base}?{rule.query_param}={pid}" if rule.query_param else base), rule.prefix + pid
+    target = f"{host}{path}?{query}#{fragment}"
+    for rule, (rx, id_rx) in zip(URL_RULES, _RULE_RES):
+        if rule.host_hint in host and rx.search(target):
+            pid = id_rx.search(target).group(1)
+            pid = pid.upper() if rule.upper else pid
+            return base + (rule.norm_suffix and rule.norm_suffix + pid), rule.prefix + pid
     return base, "url:" + base + (f"?{query}" if query else "") + (f"#{fragment}" if fragment else "")
 
 
@@ -108,27 +152,36 @@ def _sql(name: str, **params: str) -> str:
 
 def dedup_keys_sql(source_table: str = "raw_postings") -> str:
     """sql/dedup_keys.sql: a SELECT of every source row plus `url_norm` and `posting_key`."""
-    rule_match = "CASE " + " ".join(
-        f"WHEN regexp_matches(_target, {_lit(r.pattern)}) THEN struct_pack(i := {i + 1}, pid := "
-        + (f"upper(regexp_extract(_target, {_lit(r.pattern)}, 1))" if r.upper
-           else f"regexp_extract(_target, {_lit(r.pattern)}, 1)")
-        + ")"
+    rule_number = "CASE " + " ".join(
+        f"WHEN contains(_host, {_lit(r.host_hint)}) AND regexp_matches(_target, {_lit(r.pattern)}) THEN {i + 1}"
+        for i, r in enumerate(URL_RULES)
+    ) + " END"
+    rule_id = "CASE _rule " + " ".join(
+        f"WHEN {i + 1} THEN " + (f"upper(regexp_extract(_target, {_lit(r.id_pattern)}, 1))" if r.upper
+                                 else f"regexp_extract(_target, {_lit(r.id_pattern)}, 1)")
         for i, r in enumerate(URL_RULES)
     ) + " END"
     return _sql(
         "dedup_keys.sql",
         source_table=source_table,
-        url_split_regex=_lit(URL_SPLIT),
-        rule_match=rule_match,
+        rule_number=rule_number,
+        rule_id=rule_id,
         rule_prefixes="[" + ", ".join(_lit(r.prefix) for r in URL_RULES) + "]",
-        rule_query_params="[" + ", ".join(_lit(r.query_param or "") for r in URL_RULES) + "]",
+        rule_norm_suffixes="[" + ", ".join(_lit(r.norm_suffix) for r in URL_RULES) + "]",
     )
 
 
-def render_dedup_sql(source_table: str = "raw_postings", target_table: str = "deduplicated_postings") -> str:
-    """sql/deduplicated_postings.sql with the table names and the URL rules filled in."""
-    return _sql("deduplicated_postings.sql", target_table=target_table,
-                dedup_keys=dedup_keys_sql(source_table), dedup_version=_lit(DEDUP_VERSION))
+def render_dedup_sql(source_table: str = "raw_postings", target_table: str = "deduplicated_postings") -> list[str]:
+    """The statements of a dedup run: sql/dedup_groups.sql, then sql/deduplicated_postings.sql."""
+    narrow = (f"(SELECT rowid AS _row, id, source, url_extracted, company_name_extracted, title_extracted, "
+              f"body_extracted, retrieve_date, length(coalesce(body_extracted, '')) AS _body_length "
+              f"FROM {source_table})")
+    return [
+        _sql("dedup_groups.sql", dedup_keys=dedup_keys_sql(narrow)),
+        _sql("deduplicated_postings.sql", source_table=source_table, target_table=target_table,
+             dedup_version=_lit(DEDUP_VERSION)),
+        "DROP TABLE _dedup_groups",
+    ]
 
 
 def url_keys_sql(urls_table: str, url_col: str = "url") -> str:
@@ -143,10 +196,11 @@ def url_keys_sql(urls_table: str, url_col: str = "url") -> str:
 def deduplicate(
     con, source_table: str = "raw_postings", target_table: str = "deduplicated_postings"
 ) -> dict:
-    """(Re)build `target_table` from all of `source_table`: every row kept, plus `url_norm, posting_key,
+    """(Re)build `target_table` from all of `source_table` (a table: rows are matched by rowid): every row kept, plus `url_norm, posting_key,
     duplicate_group_size, is_primary, dedup_version`. A full rebuild, so it is global across harvests
     and idempotent. Returns the corpus counts (the study's 10.1 M harvested → 6.8 M unique)."""
-    con.execute(render_dedup_sql(source_table, target_table))
+    for statement in render_dedup_sql(source_table, target_table):
+        con.execute(statement)
     rows = con.execute(
         f"""SELECT coalesce(source, 'unknown') AS board, count(*) AS harvested,
                    count(*) FILTER (WHERE is_primary) AS uniq,

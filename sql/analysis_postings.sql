@@ -7,8 +7,8 @@ SELECT
     d.title_extracted,
     d.company_name_extracted,
     d.retrieve_date,
-    c.* EXCLUDE (id, input_hash),
-    n.* EXCLUDE (id, input_hash)
+    c.* EXCLUDE (id, input_hash, pipeline_version, pipeline_date_updated),
+    n.* EXCLUDE (id, input_hash, pipeline_version, pipeline_date_updated)
 FROM deduplicated_postings AS d
 JOIN classified_postings AS c USING (id)
 JOIN normalized_postings AS n USING (id)

@@ -1,43 +1,81 @@
 -- dedup_keys: every row of {source_table} with url_norm and posting_key, the board's own posting id.
 -- Study: "normalize the URL by removing the varying suffix to get the posting's id".
--- The rule patterns and key prefixes come from cjd_assets.dedup.URL_RULES, the same table that the
--- Python normalize_url walks, so both key a URL alike; this file mirrors it step by step.
-WITH split AS (
+-- Steps mirror cjd_assets.dedup.normalize_url one for one; the rule patterns and key prefixes come from
+-- its URL_RULES. Plain string functions split the URL: regex captures over 10 M rows are slow.
+WITH trimmed AS (
+    -- trim with a character list is slow: only where an end is blank
     SELECT s.*,
-        regexp_replace(coalesce(s.url_extracted, ''), '^[ \t\r\n]+|[ \t\r\n]+$', '', 'g') AS _url
+        CASE WHEN contains(' ' || chr(9) || chr(13) || chr(10), left(coalesce(s.url_extracted, ''), 1))
+               OR contains(' ' || chr(9) || chr(13) || chr(10), right(s.url_extracted, 1))
+             THEN trim(coalesce(s.url_extracted, ''), ' ' || chr(9) || chr(13) || chr(10))
+             ELSE s.url_extracted END AS _url
     FROM {source_table} AS s
 ),
+no_fragment AS (
+    SELECT *, strpos(_url, '#') AS _f FROM trimmed
+),
+no_query AS (
+    SELECT *,
+        CASE WHEN _f > 0 THEN substr(_url, _f + 1) ELSE '' END AS _fragment,
+        CASE WHEN _f > 0 THEN left(_url, _f - 1) ELSE _url END AS _nf
+    FROM no_fragment
+),
+hostpath AS (
+    SELECT *,
+        CASE WHEN strpos(_nf, '?') > 0 THEN substr(_nf, strpos(_nf, '?') + 1) ELSE '' END AS _query,
+        CASE WHEN strpos(_nf, '?') > 0 THEN left(_nf, strpos(_nf, '?') - 1) ELSE _nf END AS _hp
+    FROM no_query
+),
+scheme AS (
+    SELECT *,
+        strpos(_hp, '://') > 1 AND regexp_full_match(left(_hp, strpos(_hp, '://') - 1), '[A-Za-z][A-Za-z0-9+.-]*')
+            AS _has_scheme
+    FROM hostpath
+),
+rest AS (
+    SELECT *,
+        CASE WHEN _has_scheme THEN lower(left(_hp, strpos(_hp, '://') - 1)) ELSE '' END AS _scheme0,
+        CASE WHEN _has_scheme THEN substr(_hp, strpos(_hp, '://') + 3)
+             WHEN starts_with(_hp, '//') THEN substr(_hp, 3) ELSE _hp END AS _rest
+    FROM scheme
+),
 parts AS (
-    SELECT *, regexp_extract(_url, {url_split_regex}, ['scheme', 'host', 'path', 'query', 'fragment']) AS _u
-    FROM split
+    SELECT *,
+        lower(CASE WHEN strpos(_rest, '/') > 0 THEN left(_rest, strpos(_rest, '/') - 1) ELSE _rest END) AS _host0,
+        CASE WHEN strpos(_rest, '/') > 0 THEN rtrim(substr(_rest, strpos(_rest, '/')), '/') ELSE '' END AS _path
+    FROM rest
 ),
 canon AS (
-    -- scheme and host canonicalized (http folded into https; no user, port or trailing dot)
-    SELECT * EXCLUDE (_u),
-        CASE WHEN lower(_u.scheme) IN ('', 'http') THEN 'https' ELSE lower(_u.scheme) END AS _scheme,
-        regexp_replace(regexp_replace(regexp_replace(lower(_u.host), '^[^@]*@', ''), ':[0-9]*$', ''),
-                       '\.+$', '') AS _host,
-        regexp_replace(_u.path, '/+$', '') AS _path,
-        _u.query AS _query,
-        _u.fragment AS _fragment
-    FROM parts
+    -- scheme and host canonicalized: http folded into https; no user, port or trailing dot
+    SELECT *,
+        CASE WHEN _scheme0 IN ('', 'http') THEN 'https' ELSE _scheme0 END AS _scheme,
+        rtrim(
+            CASE WHEN contains(_host1, ':') THEN regexp_replace(_host1, ':[0-9]*$', '') ELSE _host1 END, '.'
+        ) AS _host
+    FROM (
+        SELECT *, CASE WHEN contains(_host0, '@') THEN substr(_host0, strpos(_host0, '@') + 1) ELSE _host0 END AS _host1
+        FROM parts
+    )
 ),
 targets AS (
     SELECT *,
         _scheme || '://' || _host || CASE WHEN _path = '' THEN '/' ELSE _path END AS _base,
-        _host || _path || '?' || _query AS _target
+        _host || _path || '?' || _query || '#' || _fragment AS _target
     FROM canon
 ),
+ruled AS (
+    -- the first rule whose pattern matches (numbered from 1), NULL for an unknown shape
+    SELECT *, CASE WHEN _url = '' THEN NULL ELSE {rule_number} END AS _rule FROM targets
+),
 matched AS (
-    -- the first rule whose pattern matches: struct(i := rule number from 1, pid := the posting id)
-    SELECT *, CASE WHEN _url = '' THEN NULL ELSE {rule_match} END AS _m
-    FROM targets
+    SELECT *, {rule_id} AS _pid FROM ruled
 )
-SELECT * EXCLUDE (_url, _scheme, _host, _path, _query, _fragment, _base, _target, _m),
+SELECT * EXCLUDE (_url, _f, _fragment, _nf, _query, _hp, _has_scheme, _scheme0, _rest, _host0, _path,
+                  _host1, _scheme, _host, _base, _target, _rule, _pid),
     CASE
         WHEN _url = '' THEN NULL
-        WHEN _m IS NULL OR {rule_query_params}[_m.i] = '' THEN _base
-        ELSE _base || '?' || {rule_query_params}[_m.i] || '=' || _m.pid
+        WHEN _rule IS NULL OR {rule_norm_suffixes}[_rule] = '' THEN _base
+        ELSE _base || {rule_norm_suffixes}[_rule] || _pid
     END AS url_norm,
     CASE
         -- no URL: only an exact re-harvest (same board, company, title, body up to whitespace) merges
@@ -45,9 +83,9 @@ SELECT * EXCLUDE (_url, _scheme, _host, _path, _query, _fragment, _base, _target
             coalesce(company_name_extracted, '') || chr(31) || coalesce(title_extracted, '') || chr(31)
             || regexp_replace(coalesce(body_extracted, ''), '\s+', '', 'g'))
         -- unknown shape: the whole URL, query and fragment kept, so different postings never merge
-        WHEN _m IS NULL THEN 'url:' || _base
+        WHEN _rule IS NULL THEN 'url:' || _base
             || CASE WHEN _query <> '' THEN '?' || _query ELSE '' END
             || CASE WHEN _fragment <> '' THEN '#' || _fragment ELSE '' END
-        ELSE {rule_prefixes}[_m.i] || _m.pid
+        ELSE {rule_prefixes}[_rule] || _pid
     END AS posting_key
 FROM matched

@@ -20,3 +20,24 @@ __all__ = [
     "parse_page",
     "url_page_kind",
 ]
+
+from .crawler import CrawlConfig, CrawlProgress, CrawlSummary, run_crawl, store_pages  # noqa: E402
+from .files import DEFAULT_MAPPING, HarvestFileError, read_harvest_file, records_to_raw_pages  # noqa: E402
+from .raw import RAW_PAGES_SCHEMA, make_page_id, parse_pages, raw_pages_frame, url_states  # noqa: E402
+
+__all__ += [
+    "CrawlConfig",
+    "CrawlProgress",
+    "CrawlSummary",
+    "run_crawl",
+    "store_pages",
+    "DEFAULT_MAPPING",
+    "HarvestFileError",
+    "RAW_PAGES_SCHEMA",
+    "make_page_id",
+    "parse_pages",
+    "raw_pages_frame",
+    "read_harvest_file",
+    "records_to_raw_pages",
+    "url_states",
+]

@@ -44,6 +44,20 @@ def detect_board(url: str) -> str | None:
     return None
 
 
+_HOST_MENTION = re.compile(r"51job\.com|liepin\.com|lietou-static|zhipin\.com|zhaopin\.com|lagou\.com|cjol\.com|linkedin\.c", re.I)
+_MENTION_BOARD = {"51job.com": "51job", "liepin.com": "liepin", "lietou-static": "liepin", "zhipin.com": "boss", "zhaopin.com": "zhaopin", "lagou.com": "lagou", "cjol.com": "cjol", "linkedin.c": "linkedin"}
+
+
+def sniff_board(text: str) -> str | None:
+    """The board whose hosts a saved page mentions most (pages link their own CDN and subpages)."""
+    counts: dict[str, int] = {}
+    for m in _HOST_MENTION.finditer(text):
+        b = _MENTION_BOARD[m.group(0).lower()]
+        counts[b] = counts.get(b, 0) + 1
+    return max(counts, key=counts.get) if counts else None
+
+
+
 _DETAIL_URL = {
     "51job": re.compile(r"jobs\.51job\.com/[a-z\-]+/\d+\.html|/jobdetail\.php\?.*jobid=\d+|51job\.com/job/\d+", re.I),
     "liepin": re.compile(r"/(?:job|a|cjob)/\d+\.shtml", re.I),
@@ -67,7 +81,7 @@ def url_page_kind(url: str, board: str | None = None) -> str:
 _EDU = re.compile(r"初中|高中|中技|中专|大专|专科|本科|硕士|博士|研究生|MBA|学历不限|学历要求不限|学历")
 _EXP = re.compile(r"经验|应届|在校|毕业生|\d+\s*年|年以[上下]|实习")
 _HEADCOUNT = re.compile(r"^招(?:\d+|若干)人$")
-_RELEASE = re.compile(r"^(\d{1,2}-\d{1,2}|\d{4}-\d{1,2}-\d{1,2})\s*发布$")
+_RELEASE = re.compile(r"^\S{1,12}?\s*(?:发布|更新)$")
 
 
 def classify_slot(s: str) -> str | None:
@@ -89,9 +103,9 @@ def split_slots(slots: list[str]) -> dict[str, str | None]:
         kind = classify_slot(s)
         if kind in out and out[kind] is None:
             out[kind] = s
-    if out["release"]:
-        m = _RELEASE.match(out["release"])
-        out["release"] = m.group(1) if m else out["release"].removeprefix("发布于").strip("：: ")
+    # The release slot stays as written: '发布' (posted) and '更新' (refreshed) mean different dates.
+    if out["release"] and out["release"].startswith("发布于"):
+        out["release"] = out["release"].removeprefix("发布于").strip("：: ") or None
     return out
 
 
@@ -121,6 +135,10 @@ def _canonical(tree: LexborHTMLParser) -> str | None:
     if href and href.startswith("//"):
         href = "https:" + href
     return href
+
+
+def _uniq(urls) -> list[str]:
+    return list(dict.fromkeys(urls))
 
 
 def empty_record(url: str | None, board: str) -> dict[str, str | None]:
@@ -178,7 +196,8 @@ def parse_51job(tree: LexborHTMLParser, url: str) -> dict | None:
         for extra in job.css("div.mt10, div.share, div.clear"):
             extra.decompose()
         rec["body_extracted"] = html_to_text(job.html)
-    tags = [t for t in (_a(p, "title") for p in tree.css("div.com_tag p.at")) if t]
+    side = tree.css_first("div.com_tag")
+    tags = [t for t in (_a(p, "title") for p in side.css("p.at")) if t] if side is not None else []
     blurb = html_to_text(n.html) if (n := tree.css_first("div.tmsg")) is not None else None
     info = "\n".join(x for x in (" | ".join(tags) if tags else None, blurb) if x)
     rec["company_information_extracted"] = info or None
@@ -311,8 +330,12 @@ def _liepin_config(text: str) -> dict:
 
 def parse_liepin(tree: LexborHTMLParser, text: str, url: str) -> dict | None:
     rec = empty_record(url or _canonical(tree), "liepin")
-    apply = tree.css_first("section.job-apply-container")
-    if apply is not None:  # 2021+ layout
+    # Selector queries that miss scan the whole tree: one query tells the two layouts apart.
+    top = tree.css_first("section.job-apply-container, div.title-info")
+    if top is None:
+        return None
+    if top.tag == "section":  # 2021+ layout
+        apply = top
         rec["title_extracted"] = _t(apply.css_first("div.name-box span.name"))
         rec["salary_extracted"] = _t(apply.css_first("span.salary"))
         props = [s for s in (_t(n) for n in apply.css("div.job-properties > span") if "split" not in (n.attributes.get("class") or "")) if s]
@@ -326,14 +349,12 @@ def parse_liepin(tree: LexborHTMLParser, text: str, url: str) -> dict | None:
         cfg = _liepin_config(text)
         # Headhunter postings (jobKind 1) hide the employer; the recruiter box names the agency,
         # which is not the employer, so only the board's own (often anonymised) name is taken.
-        comp = tree.css_first("section.company-info-container .name, div.company-info-container .name")
-        rec["company_name_extracted"] = _t(comp) if comp is not None and cfg.get("jobKind") != "1" else clean(cfg.get("compName"))
-        info = tree.css_first("section.company-intro-container .inner, section.company-intro-container")
+        comp = tree.css_first("section.company-info-container .name") if cfg.get("jobKind") != "1" else None
+        rec["company_name_extracted"] = _t(comp) or clean(cfg.get("compName"))
+        info = tree.css_first("section.company-intro-container")
         rec["company_information_extracted"] = html_to_text(info.html) if info is not None else None
         return rec
-    head = tree.css_first("div.title-info")
-    if head is None:
-        return None
+    head = top
     h1 = head.css_first("h1")
     rec["title_extracted"] = _a(h1, "title") or _t(h1)
     co = head.css_first("h3 a")
@@ -349,7 +370,7 @@ def parse_liepin(tree: LexborHTMLParser, text: str, url: str) -> dict | None:
         parts = split_slots([s for s in (_t(n) for n in left.css("div.resume span")) if s])
         rec["desired_experience_extracted"] = parts["experience"]
         rec["desired_education_extracted"] = parts["education"]
-    desc = tree.css_first("div.job-main.main-message div.content.content-word, div.content.content-word")
+    desc = tree.css_first("div.content.content-word")
     rec["body_extracted"] = html_to_text(desc.inner_html) if desc is not None else None
     info = tree.css_first("div.company-infor ul")
     if info is not None:
@@ -389,7 +410,7 @@ def listing_liepin(tree: LexborHTMLParser, url: str) -> Listing | None:
                 out.add_url(urljoin(url, href))
         if not out.detail_urls:
             return None
-    out.next_urls = [urljoin(url, a.attributes["href"]) for a in tree.css("div.pager a, div.pagerbar a") if "下一页" in (a.text() or "") and (a.attributes.get("href") or "").startswith(("/", "http"))]
+    out.next_urls = _uniq(urljoin(url, a.attributes["href"]) for a in tree.css("div.pager a, div.pagerbar a") if "下一页" in (a.text() or "") and (a.attributes.get("href") or "").startswith(("/", "http")))
     return out
 
 
@@ -400,9 +421,9 @@ _JOBINFO = re.compile(r"var\s+_jobInfo\s*=\s*\{(.*?)\};", re.S)
 
 def parse_boss(tree: LexborHTMLParser, text: str, url: str) -> dict | None:
     rec = empty_record(url or _canonical(tree), "boss")
-    banner = tree.css_first("div.job-banner div.info-primary, div.job-banner")
-    if banner is not None and banner.css_first("div.name h1") is not None:
-        h1 = banner.css_first("div.name h1")
+    banner = tree.css_first("div.job-banner")
+    h1 = banner.css_first("div.name h1") if banner is not None else None
+    if h1 is not None:
         rec["title_extracted"] = _a(h1, "title") or _t(h1)
         rec["salary_extracted"] = _t(banner.css_first("span.salary"))
         p = h1.parent.next if h1.parent is not None else None
@@ -416,12 +437,8 @@ def parse_boss(tree: LexborHTMLParser, text: str, url: str) -> dict | None:
                 parts = split_slots(slots[1:])
                 rec["desired_experience_extracted"] = parts["experience"]
                 rec["desired_education_extracted"] = parts["education"]
-        desc = tree.css_first("div.job-sec-text")
-        if desc is None:
-            for sec in tree.css("div.detail-content div.job-sec"):
-                if "职位描述" in (_t(sec.css_first("h3")) or ""):
-                    desc = sec.css_first("div.text")
-                    break
+        # 2025: div.job-sec-text; 2022: the div.text of the first div.job-sec (职位描述).
+        desc = tree.css_first("div.job-sec-text, div.detail-content div.job-sec div.text")
         if desc is not None:
             _strip_decoys(desc)
         rec["body_extracted"] = html_to_text(desc.inner_html) if desc is not None else None
@@ -429,16 +446,17 @@ def parse_boss(tree: LexborHTMLParser, text: str, url: str) -> dict | None:
         if legal is not None:
             for lab in legal.css("span"):
                 lab.decompose()
+        sider = tree.css_first("div.sider-company")
         rec["company_name_extracted"] = (
             _t(legal)
-            or _t(tree.css_first('div.sider-company a[ka="job-detail-company_custompage"]'))
+            or (_t(sider.css_first('a[ka="job-detail-company_custompage"]')) if sider is not None else None)
             or _jobinfo_field(text, "company")
         )
         intro = tree.css_first("div.job-sec.company-info div.text, div.company-info-box div.fold-text")
-        side = [s for s in (_t(n) for n in tree.css("div.sider-company > p")) if s and s != "公司基本信息"]
+        side = [s for s in (_t(n) for n in sider.css("p")) if s and s != "公司基本信息"] if sider is not None else []
         info = "\n".join(x for x in (" | ".join(side) if side else None, html_to_text(intro.inner_html) if intro is not None else None) if x)
         rec["company_information_extracted"] = info or None
-        upd = _a(tree.css_first('meta[property="bytedance:updated_time"]'), "content")
+        upd = _a(tree.head.css_first('meta[property="bytedance:updated_time"]'), "content") if tree.head is not None else None
         rec["release_date_extracted"] = upd[:10] if upd else None
         return rec
     box = tree.css_first("div.job-detail-box")
@@ -701,7 +719,10 @@ def parse_cjol(tree: LexborHTMLParser, url: str) -> dict | None:
     rec["title_extracted"] = _t(title)
     rec["body_extracted"] = html_to_text(desc.html)
     rec["company_name_extracted"] = _t(_first(tree, "div.jobdetail_company a", "div.company-name a", "a.company_name", "div.company h2"))
-    info = " ".join(s for s in (_t(n) for n in tree.css("div.jobdetail_info li, ul.job-info li")) if s)
+    items = [s for s in (_t(n) for n in tree.css(".jobdetail_info li, ul.job-info li")) if s]
+    info = " ".join(items)
+    places = [s for s in items if re.fullmatch(r"[\u4e00-\u9fff]{2,}(?:-[\u4e00-\u9fff]{2,})?", s) and classify_slot(s) is None]
+    rec["location_extracted"] = places[0] if places else None
     m = re.search(r"(\d+(?:\.\d+)?[kK万千]?\s*[-~]\s*\d+(?:\.\d+)?[kK万千元]*(?:/月)?|面议)", info)
     rec["salary_extracted"] = m.group(1) if m else None
     parts = split_slots(info.split())

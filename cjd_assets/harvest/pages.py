@@ -51,8 +51,12 @@ def detect_block(text: str) -> str | None:
     return None
 
 
+_HTML_END = re.compile(r"</html\s*>", re.I)
+
+
 def _is_truncated(text: str) -> bool:
-    return "</html>" not in text[-65536:].lower()
+    # Browsers and servers put nothing but whitespace or a comment after </html>; 8 KB is ample.
+    return _HTML_END.search(text, max(0, len(text) - 8192)) is None
 
 
 def _tree(html: bytes, content_type: str | None = None) -> tuple[str, LexborHTMLParser]:
@@ -64,9 +68,9 @@ def _tree(html: bytes, content_type: str | None = None) -> tuple[str, LexborHTML
 
 
 def _json_doc(text: str) -> object | None:
-    s = text.lstrip()
-    if not s.startswith(("{", "[")):
+    if not text[:1024].lstrip().startswith(("{", "[")):
         return None
+    s = text.lstrip()
     try:
         return json.loads(s)
     except ValueError:
@@ -121,6 +125,7 @@ def _board_of(html_text: str, url: str, board: str | None) -> str:
         # Saved pages without a URL: the canonical link inside the page names the board.
         m = re.search(r'<link[^>]+rel="canonical"[^>]+href="([^"]+)"', html_text[:20000])
         board = detect_board(m.group(1)) if m else None
+        board = board or boards.sniff_board(html_text[:300000])
     if board is None or board == "unknown":
         raise PageParseError("unknown_board", f"no board adapter for {url!r}")
     return board
@@ -132,7 +137,7 @@ def parse_page(html: bytes, url: str, board: str | None = None, content_type: st
     Raises PageParseError for anything that is not a posting: a challenge or login page, a 404
     page, a truncated download, a listing page, a page of an unknown board.
     """
-    if not html or not html.strip():
+    if not html or (len(html) < 4096 and not html.strip()):
         raise PageParseError("empty", "no bytes")
     text, tree = _tree(html, content_type)
     board = _board_of(text, url, board)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import zlib
 from datetime import datetime, timezone
 from typing import Any, Iterable
@@ -36,7 +37,6 @@ RAW_PAGES_SCHEMA: dict[str, pl.DataType] = {
 
 POSTING_COLUMNS: tuple[str, ...] = ("id", "page_id", "harvest_id", *EXTRACTED_COLUMNS, "retrieve_date", "pipeline_version")
 QUARANTINE_COLUMNS: tuple[str, ...] = ("page_id", "harvest_id", "url", "board", "reason", "detail")
-CODEC = "zlib"
 
 
 def make_page_id(harvest_id: str, *key: str) -> str:
@@ -44,8 +44,25 @@ def make_page_id(harvest_id: str, *key: str) -> str:
     return hashlib.sha1("|".join((harvest_id, *key)).encode("utf-8")).hexdigest()
 
 
+try:  # zstd: ~10x cheaper than zlib per short record, which matters for 100k-row exports
+    import zstandard as _zstd
+except ImportError:  # pragma: no cover - zlib keeps the stage working without it
+    _zstd = None
+
+CODEC = "zstd" if _zstd is not None else "zlib"
+_local = threading.local()
+
+
+def _zstd_pair():
+    pair = getattr(_local, "zstd", None)
+    if pair is None:
+        pair = _local.zstd = (_zstd.ZstdCompressor(level=3), _zstd.ZstdDecompressor())
+    return pair
+
+
 def compress(data: bytes) -> bytes:
-    # Level 1: pages compress ~4x already and export files load 100k+ records at once.
+    if _zstd is not None:
+        return _zstd_pair()[0].compress(data)
     return zlib.compress(data, 1)
 
 
@@ -53,7 +70,11 @@ def decompress(data: bytes | None, codec: str | None) -> bytes:
     if data is None:
         return b""
     if codec in (None, "", "none", "identity"):
-        return data
+        return bytes(data)
+    if codec == "zstd":
+        if _zstd is None:
+            raise ValueError("content is zstd-compressed but the zstandard package is missing")
+        return _zstd_pair()[1].decompress(data)
     if codec == "zlib":
         return zlib.decompress(data)
     raise ValueError(f"unknown content codec {codec!r}")
@@ -90,7 +111,7 @@ def _record_postings(rec: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Export records: the JSON of mapped fields, decoded column-wise (100k+ rows at once)."""
     if rec.height == 0:
         return empty_postings(), empty_quarantine()
-    payload = pl.Series("j", [zlib.decompress(b).decode("utf-8") if c == "zlib" else bytes(b).decode("utf-8") for b, c in zip(rec["content"], rec["content_codec"])], dtype=pl.Utf8)
+    payload = pl.Series("j", [decompress(b, c).decode("utf-8") for b, c in zip(rec["content"], rec["content_codec"])], dtype=pl.Utf8)
     fields = pl.Struct({c: pl.Utf8 for c in EXTRACTED_COLUMNS})
     decoded = payload.str.json_decode(fields).struct.unnest()
     df = pl.concat([rec.select("page_id", "harvest_id", "url", "board", "fetch_time"), decoded], how="horizontal")
@@ -145,7 +166,7 @@ def parse_pages(pages: pl.DataFrame, listing_postings: bool = False) -> tuple[pl
             continue
         try:
             body = decompress(r["content"], r["content_codec"])
-        except (ValueError, zlib.error) as e:
+        except Exception as e:  # zlib.error, zstd.ZstdError, unknown codec
             qrows.append({**base, "reason": "corrupt_content", "detail": str(e)})
             continue
         board = r["board"] if r["board"] not in (None, "unknown") else None

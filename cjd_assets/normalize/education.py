@@ -74,4 +74,6 @@ def education_exprs(text: pl.Expr) -> dict[str, pl.Expr]:
 
 
 def parse_education(df: pl.DataFrame, text: str = "education_key") -> pl.DataFrame:
-    return df.with_columns(**{k: v.alias(k) for k, v in education_exprs(pl.col(text)).items()})
+    d = df.with_columns(pl.col(text).alias("_edu_in"))
+    d = d.with_columns(**{k: v.alias(k) for k, v in education_exprs(pl.col("_edu_in")).items()})
+    return d.select(*df.columns, *EDUCATION_OUTPUT_COLUMNS)

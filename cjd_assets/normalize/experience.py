@@ -47,52 +47,58 @@ def years_to_level(y: pl.Expr) -> pl.Expr:
     )
 
 
-def experience_exprs(text: pl.Expr) -> dict[str, pl.Expr]:
-    s = cn_numerals_to_digits(clean(text))
-    r = s.str.extract_groups(_RANGE)
-    lo = r.struct.field("lo").cast(pl.Float64, strict=False)
-    hi = r.struct.field("hi").cast(pl.Float64, strict=False)
-    one = s.str.extract_groups(_SINGLE)
-    n = one.struct.field("n").cast(pl.Float64, strict=False)
-    q = one.struct.field("q")
-    plus = pl.coalesce(
-        s.str.extract_groups(_PLUS).struct.field("n"), s.str.extract_groups(_AT_LEAST).struct.field("n")
-    ).cast(pl.Float64, strict=False)
-
-    has_range = lo.is_not_null() & hi.is_not_null()
-    q_min = q.is_in(["及以上", "以上", "或以上", "+", "or more"]).fill_null(False)
-    q_max = q.is_in(["及以下", "以下", "以内", "内"]).fill_null(False)
-    no_exp = s.str.contains(_NO_EXP)
-    intern = s.str.contains(_INTERN)
-    no_req = s.str.contains(_NO_REQ)
+def parse_experience(df: pl.DataFrame, text: str = "experience_key") -> pl.DataFrame:
+    # staged over named temporaries: nested expressions blow up the plan
+    c = pl.col
+    d = df.with_columns(cn_numerals_to_digits(clean(c(text))).alias("_s"))
+    s = c("_s")
+    d = d.with_columns(
+        s.str.extract_groups(_RANGE).alias("_r"),
+        s.str.extract_groups(_SINGLE).alias("_one"),
+        pl.coalesce(
+            s.str.extract_groups(_PLUS).struct.field("n"), s.str.extract_groups(_AT_LEAST).struct.field("n")
+        ).cast(pl.Float64, strict=False).alias("_plus"),
+        s.str.contains(_NO_EXP).alias("_no_exp"),
+        s.str.contains(_INTERN).alias("_intern"),
+        s.str.contains(_NO_REQ).alias("_no_req"),
+    )
+    d = d.with_columns(
+        c("_r").struct.field("lo").cast(pl.Float64, strict=False).alias("_lo"),
+        c("_r").struct.field("hi").cast(pl.Float64, strict=False).alias("_hi"),
+        c("_one").struct.field("n").cast(pl.Float64, strict=False).alias("_n"),
+        c("_one").struct.field("q").is_in(["及以上", "以上", "或以上", "+", "or more"]).fill_null(False).alias("_qmin"),
+        c("_one").struct.field("q").is_in(["及以下", "以下", "以内", "内"]).fill_null(False).alias("_qmax"),
+    )
+    d = d.with_columns((c("_lo").is_not_null() & c("_hi").is_not_null()).alias("_range"))
+    has_range, n, plus, qmin, qmax = c("_range"), c("_n"), c("_plus"), c("_qmin"), c("_qmax")
     # "1年经验" but not "3天/周 3个月" (months of an internship are not experience years)
     single = n.is_not_null() & ~has_range & plus.is_null()
-
-    ex_years = pl.when(single & ~q_min & ~q_max).then(n).when(~has_range & n.is_null() & plus.is_null() & no_exp).then(0.0)
-    min_years = pl.when(has_range).then(lo).when(plus.is_not_null()).then(plus).when(single & q_min).then(n)
-    max_years = pl.when(has_range).then(hi).when(single & q_max).then(n)
-    any_years = ex_years.is_not_null() | min_years.is_not_null() | max_years.is_not_null()
-    intern_only = intern & ~any_years
-
+    d = d.with_columns(
+        pl.when(single & ~qmin & ~qmax)
+        .then(n)
+        .when(~has_range & n.is_null() & plus.is_null() & c("_no_exp"))
+        .then(0.0)
+        .alias("desired_experience_exact_years_norm"),
+        pl.when(has_range).then(c("_lo")).when(plus.is_not_null()).then(plus).when(single & qmin).then(n)
+        .alias("desired_experience_minimum_years_norm"),
+        pl.when(has_range).then(c("_hi")).when(single & qmax).then(n).alias("desired_experience_maximum_years_norm"),
+    )
+    ex, mn, mx = (c(f"desired_experience_{k}_years_norm") for k in ("exact", "minimum", "maximum"))
+    any_years = ex.is_not_null() | mn.is_not_null() | mx.is_not_null()
+    d = d.with_columns((c("_intern") & ~any_years).alias("_intern_only"), any_years.alias("_any"))
     status = (
         pl.when(s == "")
         .then(pl.lit("missing"))
-        .when(any_years | intern_only)
+        .when(c("_any") | c("_intern_only"))
         .then(pl.lit("stated"))
-        .when(no_req)
+        .when(c("_no_req"))
         .then(pl.lit("no requirement"))
         .otherwise(pl.lit("unparsed"))
     )
-    return {
-        "desired_experience_exact_years_norm": ex_years,
-        "desired_experience_minimum_years_norm": min_years,
-        "desired_experience_maximum_years_norm": max_years,
-        "desired_experience_exact_level_norm": pl.when(intern_only).then(pl.lit("junior")).otherwise(years_to_level(ex_years)),
-        "desired_experience_minimum_level_norm": years_to_level(min_years),
-        "desired_experience_maximum_level_norm": years_to_level(max_years),
-        "desired_experience_status_norm": status,
-    }
-
-
-def parse_experience(df: pl.DataFrame, text: str = "experience_key") -> pl.DataFrame:
-    return df.with_columns(**{k: v.alias(k) for k, v in experience_exprs(pl.col(text)).items()})
+    d = d.with_columns(
+        pl.when(c("_intern_only")).then(pl.lit("junior")).otherwise(years_to_level(ex)).alias("desired_experience_exact_level_norm"),
+        years_to_level(mn).alias("desired_experience_minimum_level_norm"),
+        years_to_level(mx).alias("desired_experience_maximum_level_norm"),
+        status.alias("desired_experience_status_norm"),
+    )
+    return d.select(*df.columns, *EXPERIENCE_OUTPUT_COLUMNS)

@@ -40,76 +40,85 @@ def _mkdate(y: pl.Expr, m: pl.Expr, d: pl.Expr) -> pl.Expr:
     return txt.str.to_date("%Y-%m-%d", strict=False)
 
 
-def release_date_exprs(text: pl.Expr, retrieve: pl.Expr) -> dict[str, pl.Expr]:
-    s = clean(text)
-    full = s.str.extract_groups(_FULL)
-    full_date = _mkdate(full.struct.field("y"), full.struct.field("m"), full.struct.field("d"))
-    part = s.str.extract_groups(_PARTIAL)
-    pm = part.struct.field("m")
-    pd_ = part.struct.field("d")
-    ry = retrieve.dt.year()
-    this_year = _mkdate(ry, pm, pd_)
-    # never in the future: 12-31发布 seen on 2021-03-20 is 2020-12-31 (02-29 of a non-leap year stays null)
-    partial_date = pl.when(this_year > retrieve).then(_mkdate(ry - 1, pm, pd_)).otherwise(this_year)
-    days_ago = s.str.extract_groups(_DAYS_AGO).struct.field("n").cast(pl.Int64, strict=False)
-    weeks_ago = s.str.extract_groups(_WEEKS_AGO).struct.field("n").cast(pl.Int64, strict=False)
-    within = s.str.extract_groups(_DAYS_WITHIN).struct.field("n").cast(pl.Int64, strict=False)
-    unix = s.str.extract_groups(_UNIX).struct.field("t").cast(pl.Int64, strict=False)
-    unix_date = (unix * 1000).cast(pl.Datetime("ms")).dt.date()
-
-    rel_offset = (
-        pl.when(days_ago.is_not_null())
-        .then(days_ago)
-        .when(weeks_ago.is_not_null())
-        .then(weeks_ago * 7)
-        .when(s.str.contains(r"前天|day before yesterday"))
+def parse_release_date(
+    df: pl.DataFrame, text: str = "release_date_key", retrieve: str = "retrieve_key"
+) -> pl.DataFrame:
+    # staged over named temporaries: nested expressions blow up the plan
+    c = pl.col
+    d = df.with_columns(clean(c(text)).alias("_s"), c(retrieve).cast(pl.Date, strict=False).alias("_retr"))
+    s, retr = c("_s"), c("_retr")
+    d = d.with_columns(
+        s.str.extract_groups(_FULL).alias("_full"),
+        s.str.extract_groups(_PARTIAL).alias("_part"),
+        s.str.extract_groups(_DAYS_AGO).struct.field("n").cast(pl.Int64, strict=False).alias("_days"),
+        s.str.extract_groups(_WEEKS_AGO).struct.field("n").cast(pl.Int64, strict=False).alias("_weeks"),
+        s.str.extract_groups(_DAYS_WITHIN).struct.field("n").cast(pl.Int64, strict=False).alias("_within"),
+        s.str.extract_groups(_UNIX).struct.field("t").cast(pl.Int64, strict=False).alias("_unix"),
+        s.str.contains(r"前天|day before yesterday").alias("_d2"),
+        s.str.contains(r"昨天|昨日|yesterday").alias("_d1"),
+        s.str.contains(_TODAY).alias("_d0"),
+        s.str.contains(r"更新|刷新|update|refresh").alias("_upd"),
+    )
+    full, part = c("_full"), c("_part")
+    d = d.with_columns(
+        _mkdate(full.struct.field("y"), full.struct.field("m"), full.struct.field("d")).alias("_full_date"),
+        full.struct.field("y").is_not_null().alias("_has_year"),
+        part.struct.field("m").alias("_pm"),
+        part.struct.field("d").alias("_pd"),
+        (c("_unix") * 1000).cast(pl.Datetime("ms")).dt.date().alias("_unix_date"),
+        pl.when(c("_days").is_not_null())
+        .then(c("_days"))
+        .when(c("_weeks").is_not_null())
+        .then(c("_weeks") * 7)
+        .when(c("_d2"))
         .then(2)
-        .when(s.str.contains(r"昨天|昨日|yesterday"))
+        .when(c("_d1"))
         .then(1)
-        .when(s.str.contains(_TODAY))
+        .when(c("_d0"))
         .then(0)
+        .alias("_off"),
     )
-    rel_date = retrieve - pl.duration(days=rel_offset)
-    valid_full = full_date.is_not_null()
-    needs_retrieve = full.struct.field("y").is_null() & unix.is_null() & (pm.is_not_null() | rel_offset.is_not_null() | within.is_not_null())
-
-    exact = (
-        pl.when(valid_full)
-        .then(full_date)
-        .when(unix_date.is_not_null())
-        .then(unix_date)
-        .when(rel_offset.is_not_null())
-        .then(rel_date)
-        .when(pm.is_not_null() & within.is_null())
-        .then(partial_date)
+    d = d.with_columns(_mkdate(retr.dt.year(), c("_pm"), c("_pd")).alias("_this_year"))
+    # never in the future: 12-31发布 seen on 2021-03-20 is 2020-12-31 (02-29 of a non-leap year stays null)
+    d = d.with_columns(
+        pl.when(c("_this_year") > retr)
+        .then(_mkdate(retr.dt.year() - 1, c("_pm"), c("_pd")))
+        .otherwise(c("_this_year"))
+        .alias("_partial_date")
     )
-    within_ok = within.is_not_null() & exact.is_null()
-    minimum = pl.when(within_ok).then(retrieve - pl.duration(days=within))
-    maximum = pl.when(within_ok).then(retrieve)
-    got = exact.is_not_null() | minimum.is_not_null()
-    parse_status = (
+    d = d.with_columns(
+        pl.when(c("_full_date").is_not_null())
+        .then(c("_full_date"))
+        .when(c("_unix_date").is_not_null())
+        .then(c("_unix_date"))
+        .when(c("_off").is_not_null())
+        .then(retr - pl.duration(days=c("_off")))
+        .when(c("_pm").is_not_null() & c("_within").is_null())
+        .then(c("_partial_date"))
+        .alias("release_date_exact_date_norm")
+    )
+    within_ok = c("_within").is_not_null() & c("release_date_exact_date_norm").is_null()
+    d = d.with_columns(
+        pl.when(within_ok).then(retr - pl.duration(days=c("_within"))).alias("release_date_minimum_date_norm"),
+        pl.when(within_ok).then(retr).alias("release_date_maximum_date_norm"),
+    )
+    got = c("release_date_exact_date_norm").is_not_null() | c("release_date_minimum_date_norm").is_not_null()
+    needs_retrieve = (
+        ~c("_has_year")
+        & c("_unix").is_null()
+        & (c("_pm").is_not_null() | c("_off").is_not_null() | c("_within").is_not_null())
+    )
+    d = d.with_columns(
         pl.when(s == "")
         .then(pl.lit("missing"))
         .when(got)
         .then(pl.lit("parsed"))
-        .when(needs_retrieve & retrieve.is_null())
+        .when(needs_retrieve & retr.is_null())
         .then(pl.lit("unresolved"))
         .otherwise(pl.lit("unparsed"))
+        .alias("release_date_parse_status_norm"),
+        pl.when(got)
+        .then(pl.when(c("_upd")).then(pl.lit("update")).otherwise(pl.lit("release")))
+        .alias("release_date_status_norm"),
     )
-    status = pl.when(got).then(
-        pl.when(s.str.contains(r"更新|刷新|update|refresh")).then(pl.lit("update")).otherwise(pl.lit("release"))
-    )
-    return {
-        "release_date_exact_date_norm": exact,
-        "release_date_minimum_date_norm": minimum,
-        "release_date_maximum_date_norm": maximum,
-        "release_date_status_norm": status,
-        "release_date_parse_status_norm": parse_status,
-    }
-
-
-def parse_release_date(
-    df: pl.DataFrame, text: str = "release_date_key", retrieve: str = "retrieve_key"
-) -> pl.DataFrame:
-    r = pl.col(retrieve).cast(pl.Date, strict=False)
-    return df.with_columns(**{k: v.alias(k) for k, v in release_date_exprs(pl.col(text), r).items()})
+    return d.select(*df.columns, *RELEASE_DATE_OUTPUT_COLUMNS)

@@ -75,32 +75,43 @@ def _mult(unit: pl.Expr) -> pl.Expr:
 
 def parse_salary(df: pl.DataFrame, text: str = "salary_key", source: str = "source") -> pl.DataFrame:
     """Add the salary columns to a frame of (ideally distinct) salary strings and boards."""
-    s = clean(pl.col(text))
-    g = s.str.extract_groups(_MAIN)
-    lo = g.struct.field("lo").cast(pl.Float64, strict=False)
-    hi = g.struct.field("hi").cast(pl.Float64, strict=False)
-    hu = g.struct.field("hu")
-    lu = pl.coalesce(g.struct.field("lu"), hu)  # 10-15K: the unit on the upper end covers both
-    q = g.struct.field("q")
-
+    # Built in stages over named temporaries: nesting the expressions instead blows up the plan.
+    c = pl.col
+    s = c("_s")
+    d = df.with_columns(clean(c(text)).alias("_s"), c(source).cast(pl.String).fill_null("").alias("_src"))
     rec = pl.lit(None, dtype=pl.String)
     for name, pat in reversed(_RECURRENCE_PATTERNS):
         rec = pl.when(s.str.contains(pat)).then(pl.lit(name)).otherwise(rec)
-    src = pl.col(source).cast(pl.String).fill_null("")
-    default_rec = pl.when((src == "liepin") & lu.is_in(["万", "w"])).then(pl.lit("year")).otherwise(pl.lit("month"))
-    rec = pl.coalesce(rec, default_rec)
-
+    cur = pl.lit("CNY")
+    for code, pat in reversed(_CURRENCIES):
+        cur = pl.when(s.str.contains(pat)).then(pl.lit(code)).otherwise(cur)
     months_raw = s.str.extract(r"(\d{2})\s*薪", 1).cast(pl.Int64, strict=False)
-    months = pl.when(months_raw.is_between(12, 24)).then(months_raw).otherwise(MONTHS_PER_YEAR)
-
-    lo_v = lo * _mult(lu)
-    hi_v = hi * _mult(hu.fill_null(lu))
-    is_min_only = q.is_in(["及以上", "以上", "起", "+"]).fill_null(False)
-    is_max_only = q.is_in(["及以下", "以下"]).fill_null(False)
-    exact = pl.when(hi.is_null() & ~is_min_only & ~is_max_only).then(lo_v)
-    minimum = pl.when(hi.is_not_null() | is_min_only).then(lo_v)
-    maximum = pl.when(hi.is_not_null()).then(hi_v).when(is_max_only).then(lo_v)
-
+    d = d.with_columns(
+        s.str.extract_groups(_MAIN).alias("_g"),
+        rec.alias("_rec0"),
+        cur.alias("_cur"),
+        pl.when(months_raw.is_between(12, 24)).then(months_raw).otherwise(MONTHS_PER_YEAR).alias("_months"),
+        (s == "").alias("_empty"),
+        s.str.contains(_NEGOTIABLE).alias("_neg"),
+        s.str.contains(_PIECE).alias("_piece"),
+    )
+    g = c("_g")
+    d = d.with_columns(
+        g.struct.field("lo").cast(pl.Float64, strict=False).alias("_lo"),
+        g.struct.field("hi").cast(pl.Float64, strict=False).alias("_hi"),
+        g.struct.field("hu").alias("_hu"),
+        # 10-15K: the unit on the upper end covers both
+        pl.coalesce(g.struct.field("lu"), g.struct.field("hu")).alias("_lu"),
+        g.struct.field("q").is_in(["及以上", "以上", "起", "+"]).fill_null(False).alias("_minq"),
+        g.struct.field("q").is_in(["及以下", "以下"]).fill_null(False).alias("_maxq"),
+    )
+    default_rec = pl.when((c("_src") == "liepin") & c("_lu").is_in(["万", "w"])).then(pl.lit("year")).otherwise(pl.lit("month"))
+    d = d.with_columns(
+        pl.coalesce(c("_rec0"), default_rec).alias("_rec"),
+        (c("_lo") * _mult(c("_lu"))).alias("_lo_v"),
+        (c("_hi") * _mult(c("_hu").fill_null(c("_lu")))).alias("_hi_v"),
+    )
+    rec = c("_rec")
     to_month = (
         pl.when(rec == "hour")
         .then(HOURS_PER_DAY * WORKING_DAYS_PER_MONTH)
@@ -112,49 +123,55 @@ def parse_salary(df: pl.DataFrame, text: str = "salary_key", source: str = "sour
         .then(1.0 / MONTHS_PER_YEAR)
         .otherwise(1.0)
     )
+    d = d.with_columns(to_month.alias("_to_month"), pl.max_horizontal("_lo_v", "_hi_v").alias("_top"))
     # N薪 only changes the annual figure of a monthly wage; other recurrences annualise over 12 months.
-    to_year = pl.when(rec == "year").then(1.0).when(rec == "month").then(months.cast(pl.Float64)).otherwise(
-        to_month * MONTHS_PER_YEAR
+    to_year = (
+        pl.when(rec == "year")
+        .then(1.0)
+        .when(rec == "month")
+        .then(c("_months").cast(pl.Float64))
+        .otherwise(c("_to_month") * MONTHS_PER_YEAR)
     )
-
-    top = pl.max_horizontal(lo_v, hi_v)
-    top_month = top * to_month
+    top, top_month = c("_top"), c("_top") * c("_to_month")
     implausible = (
         ((rec == "hour") & (top > MAX_HOURLY))
         | ((rec == "day") & (top > MAX_DAILY))
         | (top_month > MAX_MONTHLY)
         | (top_month < MIN_MONTHLY)
-        | (hi.is_not_null() & (hi_v < lo_v))
-    )
-    empty = s == ""
-    negotiable = s.str.contains(_NEGOTIABLE)
-    piece = s.str.contains(_PIECE)
+        | (c("_hi").is_not_null() & (c("_hi_v") < c("_lo_v")))
+    ).fill_null(False)
+    lo = c("_lo")
     status = (
-        pl.when(empty)
+        pl.when(c("_empty"))
         .then(pl.lit("missing"))
-        .when(lo.is_null() & negotiable)
+        .when(lo.is_null() & c("_neg"))
         .then(pl.lit("negotiable"))
-        .when(lo.is_null() | piece)
+        .when(lo.is_null() | c("_piece"))
         .then(pl.lit("unparsed"))
         .when(implausible)
         .then(pl.lit("implausible"))
         .otherwise(pl.lit("stated"))
     )
-    ok = status == "stated"
-
-    cur = pl.lit("CNY")
-    for code, pat in reversed(_CURRENCIES):
-        cur = pl.when(s.str.contains(pat)).then(pl.lit(code)).otherwise(cur)
-
+    d = d.with_columns(to_year.alias("_to_year"), status.alias("salary_status_norm"))
+    ok = c("salary_status_norm") == "stated"
+    hi_known, minq, maxq = c("_hi").is_not_null(), c("_minq"), c("_maxq")
+    values = {
+        "exact": pl.when(c("_hi").is_null() & ~minq & ~maxq).then(c("_lo_v")),
+        "minimum": pl.when(hi_known | minq).then(c("_lo_v")),
+        "maximum": pl.when(hi_known).then(c("_hi_v")).when(maxq).then(c("_lo_v")),
+    }
     cols = {}
-    for kind, v in (("exact", exact), ("minimum", minimum), ("maximum", maximum)):
-        cols[f"salary_{kind}_value_norm"] = pl.when(ok).then(v)
-        cols[f"salary_{kind}_annual_value_norm"] = pl.when(ok).then(v * to_year)
-        cols[f"salary_{kind}_monthly_value_norm"] = pl.when(ok).then(v * to_month)
-    cols["salary_currency_norm"] = pl.when(ok).then(cur)
-    cols["salary_recurrence_norm"] = pl.when(ok).then(rec)
-    cols["salary_status_norm"] = status
-    cols["salary_months_norm"] = pl.when(ok & (rec == "month")).then(months.cast(pl.Int8))
-    return df.with_columns(**{k: v.alias(k) for k, v in cols.items()}).with_columns(
-        pl.col([c for c in SALARY_OUTPUT_COLUMNS if c.endswith("value_norm")]).cast(pl.Float64)
-    )
+    for kind, v in values.items():
+        cols[f"_v_{kind}"] = pl.when(ok).then(v).cast(pl.Float64)
+    d = d.with_columns(**cols)
+    out = {}
+    for kind in values:
+        v = c(f"_v_{kind}")
+        out[f"salary_{kind}_value_norm"] = v
+        out[f"salary_{kind}_annual_value_norm"] = v * c("_to_year")
+        out[f"salary_{kind}_monthly_value_norm"] = v * c("_to_month")
+    out["salary_currency_norm"] = pl.when(ok).then(c("_cur"))
+    out["salary_recurrence_norm"] = pl.when(ok).then(rec)
+    out["salary_months_norm"] = pl.when(ok & (rec == "month")).then(c("_months").cast(pl.Int8))
+    d = d.with_columns(**out)
+    return d.select(*df.columns, *SALARY_OUTPUT_COLUMNS)

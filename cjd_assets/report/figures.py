@@ -6,8 +6,10 @@ the report embeds and the assets attach to their materialization metadata.
 
 from __future__ import annotations
 
+import functools
 import io
 import math
+import warnings
 from collections.abc import Sequence
 
 import matplotlib
@@ -29,6 +31,27 @@ STUDY_CATEGORY_TOTALS: dict[str, int] = {"TT1": 364_358, "TT2": 591_074}
 MAP_COLORS = ("#deebf7", "#9ecae1", "#4292c6", "#08519c")
 NO_POSTINGS_COLOR = "#f0f0f0"
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#bab0ac")
+
+
+@functools.lru_cache(maxsize=1)
+def _rc() -> dict:
+    """Labels are English, but a city with no English name keeps its Chinese one: fall back to a CJK
+    font (Debian's fonts-noto-cjk) for those glyphs when one is installed."""
+    from matplotlib import font_manager
+
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    cjk = [n for n in ("Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei", "Droid Sans Fallback") if n in names]
+    return {"font.family": ["DejaVu Sans", *cjk]}  # a family list: matplotlib falls back glyph by glyph
+
+
+def _styled(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with matplotlib.rc_context(_rc()), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+            return fn(*args, **kwargs)
+
+    return wrapper
 
 
 def _png(fig) -> bytes:
@@ -74,18 +97,21 @@ def _stacked_shares(df: pl.DataFrame, level_col: str, levels: Sequence[str], tit
     return _png(fig)
 
 
+@_styled
 def figure_1(education: pl.DataFrame) -> bytes:
     """Figure 1: desired education by category (from `tables.education_by_category`)."""
     return _stacked_shares(education, "education_level", [*EDUCATION_LEVELS, "no data"],
                            "Figure 1. Desired education by category", "share of the category's postings (%)")
 
 
+@_styled
 def figure_2(experience: pl.DataFrame) -> bytes:
     """Figure 2: desired experience level by category (from `tables.experience_by_category`)."""
     return _stacked_shares(experience, "experience_level", [*EXPERIENCE_LEVELS, "no data"],
                            "Figure 2. Desired experience by category", "share of the category's postings (%)")
 
 
+@_styled
 def figure_3(table3: pl.DataFrame, ppp_rate: float = 4.187) -> bytes:
     """Figure 3: median minimum and maximum annual salary by category, CNY with a PPP USD axis."""
     title = "Figure 3. Median annual salary by category"
@@ -105,13 +131,16 @@ def figure_3(table3: pl.DataFrame, ppp_rate: float = 4.187) -> bytes:
     ax.set_xticks(list(x), names, fontsize=9)
     ax.set_ylabel("annual salary (CNY)")
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.set_ylim(0, max(mins + maxs + [1.0]) * 1.2)  # headroom for the value labels and the legend
     sec = ax.secondary_yaxis("right", functions=(lambda v: v / ppp_rate, lambda v: v * ppp_rate))
     sec.set_ylabel(f"PPP USD (rate {ppp_rate:g})")
+    sec.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.set_title(title)
-    ax.legend(frameon=False)
+    ax.legend(frameon=False, loc="upper center", ncol=2)
     return _png(fig)
 
 
+@_styled
 def figure_4(province_salary: pl.DataFrame, ppp_rate: float = 4.187, category: str = "TT1", min_n: int = 100) -> bytes:
     """Figure 4: median salary range (minimum to maximum) per province (from `tables.tt1_salary_by_province`)."""
     title = f"Figure 4. {CATEGORY_NAMES.get(category, category)}: median annual salary by province (n >= {min_n})"
@@ -125,6 +154,7 @@ def figure_4(province_salary: pl.DataFrame, ppp_rate: float = 4.187, category: s
     ax.barh(labels, [h - l for l, h in zip(lo, hi)], left=lo, color=PALETTE[0], height=0.6)
     ax.scatter(lo, labels, color=PALETTE[0], zorder=3, s=12)
     ax.scatter(hi, labels, color=PALETTE[1], zorder=3, s=12, label="median maximum")
+    ax.set_xlim(left=0)
     ax.set_xlabel("annual salary (CNY), bar from median minimum to median maximum")
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     sec = ax.secondary_xaxis("top", functions=(lambda v: v / ppp_rate, lambda v: v * ppp_rate))
@@ -162,6 +192,7 @@ def bin_index(value: float, bins: Sequence[float]) -> int:
     return sum(1 for edge in bins if value >= edge)
 
 
+@_styled
 def figure_province_map(
     counts: pl.DataFrame, category: str, bins: Sequence[float] = STUDY_MAP_BINS, title: str | None = None
 ) -> bytes:
@@ -221,11 +252,13 @@ def figure_province_map(
     return _png(fig)
 
 
+@_styled
 def figure_5(counts: pl.DataFrame, bins: Sequence[float] = STUDY_MAP_BINS) -> bytes:
     """Figure 5: Technical Team 1 postings by province."""
     return figure_province_map(counts, "TT1", bins, "Figure 5. Technical Team 1 postings by province")
 
 
+@_styled
 def figure_6(counts: pl.DataFrame, bins: Sequence[float] = STUDY_MAP_BINS) -> bytes:
     """Figure 6: Technical Team 2 postings by province."""
     return figure_province_map(counts, "TT2", bins, "Figure 6. Technical Team 2 postings by province")
@@ -253,16 +286,19 @@ def _keyword_education(df: pl.DataFrame, category: str, title: str) -> bytes:
     return _png(fig)
 
 
+@_styled
 def figure_7(keyword_edu: pl.DataFrame) -> bytes:
     """Figure 7: education of Technical Team 1 postings with an AI keyword vs all of them."""
     return _keyword_education(keyword_edu, "TT1", "Figure 7. Technical Team 1: education, AI-keyword postings vs all")
 
 
+@_styled
 def figure_8(keyword_edu: pl.DataFrame) -> bytes:
     """Figure 8: education of Technical Team 2 postings with an AI keyword vs all of them."""
     return _keyword_education(keyword_edu, "TT2", "Figure 8. Technical Team 2: education, AI-keyword postings vs all")
 
 
+@_styled
 def figure_top_cities(top: pl.DataFrame) -> bytes:
     """Top cities by AI postings (from `tables.top_cities`)."""
     title = "Top cities by AI-category postings"

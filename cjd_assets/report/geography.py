@@ -52,6 +52,8 @@ PROVINCES: tuple[tuple[str, str, str, int, int], ...] = (
 )
 PROVINCE_EN: dict[str, str] = {zh: en for _, zh, en, _, _ in PROVINCES}
 MUNICIPALITIES: tuple[str, ...] = ("北京", "天津", "上海", "重庆")
+# Province-level units that count as one city in city rankings (no prefecture level below them).
+ONE_CITY_UNITS: tuple[str, ...] = (*MUNICIPALITIES, "香港", "澳门")
 
 
 def province_short_zh(name: str | None) -> str | None:
@@ -70,7 +72,7 @@ def province_en(name_zh: str | None, fallback_en: str | None = None) -> str | No
     if short is not None:
         return PROVINCE_EN[short]
     if fallback_en:
-        return re.sub(r"\s+(Province|City|Autonomous Region|Special Administrative Region)$", "", fallback_en)
+        return re.sub(r"\s+(Province|City|Municipality|Autonomous Region|Special Administrative Region)$", "", fallback_en)
     return name_zh
 
 

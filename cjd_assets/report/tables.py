@@ -13,7 +13,7 @@ import polars as pl
 
 from cjd_assets.paths import REPO_ROOT
 from cjd_assets.schema import CATEGORIES, CATEGORY_NAMES, EDUCATION_LEVELS, EXPERIENCE_LEVELS
-from cjd_assets.report.geography import CLUSTERS, MUNICIPALITIES, cluster_of, province_en, province_short_zh
+from cjd_assets.report.geography import CLUSTERS, ONE_CITY_UNITS, cluster_of, province_en, province_short_zh
 from cjd_assets.report.stats import bonferroni, ranksum_test, two_proportion_ztest
 
 SQL_DIR = REPO_ROOT / "sql"
@@ -44,18 +44,22 @@ def _order(values: Sequence[str], column: str) -> pl.Expr:
     return pl.col(column).replace_strict(list(values), list(range(len(values))), default=len(values))
 
 
+def _nulls_last(v) -> tuple[bool, str]:
+    return (v is None, str(v))
+
+
 def _complete(df: pl.DataFrame, col: str, levels: Sequence[str], groups: Sequence[str]) -> pl.DataFrame:
     """Every (category, level) pair, zero-filled, so figures and tables keep a stable shape."""
     present_cats = [c for c in df["category"].unique().to_list() if c not in groups]
-    cats = list(groups) + sorted(present_cats)
-    extra = [v for v in df[col].unique().to_list() if v not in levels]
-    grid = pl.DataFrame({"category": cats}).join(
-        pl.DataFrame({col: list(levels) + sorted(extra)}), how="cross"
+    cats = list(groups) + sorted(present_cats, key=_nulls_last)
+    extra = sorted((v for v in df[col].unique().to_list() if v not in levels), key=_nulls_last)
+    grid = pl.DataFrame({"category": cats}, schema={"category": pl.String}).join(
+        pl.DataFrame({col: list(levels) + extra}, schema={col: pl.String}), how="cross"
     )
     out = grid.join(df, on=["category", col], how="left").with_columns(
         pl.col("postings").fill_null(0).cast(pl.Int64), pl.col("share").fill_null(0.0)
     )
-    return out.sort(_order(cats, "category"), _order(list(levels) + sorted(extra), col))
+    return out.sort(_order(cats, "category"), _order(list(levels) + extra, col))
 
 
 def table1_by_category(con) -> pl.DataFrame:
@@ -302,8 +306,8 @@ def regional_clusters(con, categories: Sequence[str] = AI_CATEGORIES) -> pl.Data
 
 def top_cities(con, n: int = 10, categories: Sequence[str] = AI_CATEGORIES) -> pl.DataFrame:
     """Top n cities: `rank, city_zh, city_en, province_en, postings, share, cumulative_share`, shares
-    of all postings of the categories. A municipality (Beijing, Shanghai, Tianjin, Chongqing) is one
-    city; elsewhere the city is the prefecture."""
+    of all postings of the categories. A municipality (Beijing, Shanghai, Tianjin, Chongqing) and Hong
+    Kong and Macau are one city each; elsewhere the city is the prefecture."""
     loc = _locations(con, categories)
     schema = {"rank": pl.Int64, "city_zh": pl.String, "city_en": pl.String, "province_en": pl.String,
               "postings": pl.Int64, "share": pl.Float64, "cumulative_share": pl.Float64}
@@ -312,7 +316,7 @@ def top_cities(con, n: int = 10, categories: Sequence[str] = AI_CATEGORIES) -> p
     for row in loc.iter_rows(named=True):
         prov = row["province_zh"]
         short = province_short_zh(prov)
-        if short in MUNICIPALITIES:
+        if short in ONE_CITY_UNITS:
             key, en = prov, province_en(prov, row["province_en_norm"])
         elif row["prefecture_zh"]:
             key = row["prefecture_zh"]
@@ -329,6 +333,12 @@ def top_cities(con, n: int = 10, categories: Sequence[str] = AI_CATEGORIES) -> p
         cum += c["postings"]
         c.update(rank=i, share=c["postings"] / total, cumulative_share=cum / total)
     return pl.DataFrame(ranked, schema=schema) if ranked else pl.DataFrame(schema=schema)
+
+
+def corpus_by_source(con) -> pl.DataFrame:
+    """The corpus: `source, postings, share, first_release_date, last_release_date` per board, largest
+    first (the study: ~95 % from 51job, Sep 2016 - Jul 2021)."""
+    return run_sql(con, "corpus")
 
 
 def keyword_examples(con, n: int = 10) -> pl.DataFrame:

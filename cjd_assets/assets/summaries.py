@@ -1,0 +1,159 @@
+"""Stage 6: the study's summary tables and figures, one asset each, and the HTML report.
+
+Every summary reads the view `analysis_postings` (one row per unique posting with its category and
+normalized fields) and `ai_keyword_postings`; the set logic is in `sql/summary_*.sql`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import dagster as dg
+import polars as pl
+
+from cjd_assets import report as R
+from cjd_assets import warehouse as wh
+from cjd_assets.assets.classify import classified_postings
+from cjd_assets.assets.dedup import deduplicated_postings
+from cjd_assets.assets.keywords import ai_keyword_postings
+from cjd_assets.assets.normalize import normalized_postings
+from cjd_assets.resources import Lake, ReportSettings, Warehouse
+
+ANALYSIS_INPUTS = [deduplicated_postings, classified_postings, normalized_postings, ai_keyword_postings]
+
+
+def prepare_analysis_view(con) -> None:
+    wh.run_sql(con, "analysis_postings")
+
+
+@dataclass(frozen=True)
+class Summary:
+    name: str  # the asset and its table: summary_<name>
+    description: str
+    table: Callable  # (con, ReportSettings) -> pl.DataFrame
+    figures: dict[str, Callable] = field(default_factory=dict)  # title -> (table, ReportSettings) -> PNG bytes
+
+
+def _map_bins(table: pl.DataFrame, category: str):
+    return R.build.map_bins_for(table, category, "scaled")
+
+
+SUMMARIES: tuple[Summary, ...] = (
+    Summary("corpus_by_source", "Unique postings per board (the study's corpus was ~95 % 51job).",
+            lambda con, s: R.corpus_by_source(con)),
+    Summary("table1_by_category",
+            "Table 1: unique postings and shares per AI-workforce category, with a total row; when the "
+            "classifier provides them, counts corrected for its errors with bootstrap intervals.",
+            lambda con, s: R.table1_by_category(con)),
+    Summary("education_by_category",
+            "Figure 1: desired education level (exact, else minimum) by category, with the no-data share.",
+            lambda con, s: R.education_by_category(con),
+            {"Figure 1. Desired education by category": lambda t, s: R.figure_1(t)}),
+    Summary("table2_education",
+            "Table 2: education in the study's three buckets (less than bachelor's, bachelor's or higher, no data).",
+            lambda con, s: R.table2_education(con)),
+    Summary("experience_by_category",
+            "Figure 2: desired experience level (no experience, junior 0-5, mid 5-15, senior >15 years) by category.",
+            lambda con, s: R.experience_by_category(con),
+            {"Figure 2. Desired experience by category": lambda t, s: R.figure_2(t)}),
+    Summary("table3_salary",
+            "Table 3: median minimum and maximum annual salary by category in CNY and in PPP dollars.",
+            lambda con, s: R.table3_salary(con, ppp_rate=s.ppp_rate),
+            {"Figure 3. Median annual salary by category": lambda t, s: R.figure_3(t, ppp_rate=s.ppp_rate)}),
+    Summary("tt1_salary_by_province",
+            "Figure 4: Technical Team 1 median annual salary by province, only provinces with at least the "
+            "configured number (default 100) of postings stating a salary.",
+            lambda con, s: R.tt1_salary_by_province(con, min_n=s.min_province_n, ppp_rate=s.ppp_rate),
+            {"Figure 4. TT1 median salary by province":
+             lambda t, s: R.figure_4(t, ppp_rate=s.ppp_rate, min_n=s.min_province_n)}),
+    Summary("province_counts",
+            "Figures 5 and 6: Technical Team 1 and 2 postings per province, the null-province row being the "
+            "share with no usable location.",
+            lambda con, s: R.province_counts(con),
+            {"Figure 5. Technical Team 1 by province": lambda t, s: R.figure_5(t, bins=_map_bins(t, "TT1")),
+             "Figure 6. Technical Team 2 by province": lambda t, s: R.figure_6(t, bins=_map_bins(t, "TT2"))}),
+    Summary("table4_keywords",
+            "Table 4: the top 10 AI keywords per technical team by distinct postings, and distinct-posting "
+            "totals for the top 10 and for all keywords.",
+            lambda con, s: R.table4_keywords(con)),
+    Summary("keyword_education",
+            "Figures 7 and 8: education of AI-keyword postings against all postings, TT1 and TT2.",
+            lambda con, s: R.keyword_education(con),
+            {"Figure 7. Education of TT1 keyword postings": lambda t, s: R.figure_7(t),
+             "Figure 8. Education of TT2 keyword postings": lambda t, s: R.figure_8(t)}),
+    Summary("table_c1_nulls", "Table C1: nulls per normalized field of the unique postings.",
+            lambda con, s: R.table_c1_nulls(con)),
+    Summary("significance_tests",
+            "Each AI category against Not AI: two-sample Z-tests of shares and Wilcoxon rank-sum tests of "
+            "salaries, Bonferroni-adjusted.",
+            lambda con, s: R.significance_tests(con)),
+    Summary("regional_clusters",
+            "Postings of the AI categories in the Yangtze River Delta, Pearl River Delta and "
+            "Beijing-Tianjin-Hebei clusters.",
+            lambda con, s: R.regional_clusters(con)),
+    Summary("top_cities", "The ten cities with the most AI-category postings and their cumulative share.",
+            lambda con, s: R.top_cities(con),
+            {"Top cities": lambda t, s: R.figure_top_cities(t)}),
+)
+
+
+def _summary_asset(spec: Summary) -> dg.AssetsDefinition:
+    @dg.asset(
+        name=f"summary_{spec.name}",
+        deps=ANALYSIS_INPUTS,
+        group_name="summaries",
+        kinds={"duckdb"},
+        description=spec.description,
+    )
+    def _asset(warehouse: Warehouse, report_settings: ReportSettings) -> dg.MaterializeResult:
+        with warehouse.connection() as con:
+            prepare_analysis_view(con)
+            table = spec.table(con, report_settings)
+            wh.write_table(con, f"summary_{spec.name}", table)
+        metadata: dict = {
+            "dagster/row_count": table.height,
+            "table": dg.MetadataValue.md(R.to_markdown(table, max_rows=30)),
+        }
+        for title, make in spec.figures.items():
+            metadata[title] = dg.MetadataValue.md(R.png_markdown(make(table, report_settings), alt=title))
+        return dg.MaterializeResult(metadata=metadata)
+
+    return _asset
+
+
+summary_assets = [_summary_asset(s) for s in SUMMARIES]
+
+
+@dg.asset(
+    deps=summary_assets,
+    group_name="summaries",
+    kinds={"duckdb", "html"},
+)
+def summary_report(warehouse: Warehouse, lake: Lake, report_settings: ReportSettings) -> dg.MaterializeResult:
+    """The readable report: every table and figure of the study on our data in one self-contained HTML
+    file (figures embedded; every posting-derived string escaped), written under the lake."""
+    with warehouse.connection() as con:
+        prepare_analysis_view(con)
+        html_text, figures = R.build_report(
+            con, ppp_rate=report_settings.ppp_rate, min_n=report_settings.min_province_n,
+            generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        )
+    path = lake.path("report", "report.html")
+    path.write_text(html_text, encoding="utf-8")
+    for name, png in figures.items():
+        lake.path("report", f"{name}.png").write_bytes(png)
+    return dg.MaterializeResult(
+        metadata={
+            "report": dg.MetadataValue.path(str(path)),
+            "figures": len(figures),
+            "size_kb": round(len(html_text.encode()) / 1024, 1),
+            "Table 1": dg.MetadataValue.md(open_table1(warehouse)),
+        }
+    )
+
+
+def open_table1(warehouse: Warehouse) -> str:
+    with warehouse.connection() as con:
+        return R.to_markdown(wh.read_frame(con, "SELECT * FROM summary_table1_by_category"))

@@ -1,0 +1,211 @@
+"""The fast CPU backend: hashed character n-grams per field, TF-IDF, a linear model, calibrated softmax.
+
+No vocabulary and no pretrained weights: the hashing trick makes featurisation stateless apart from
+the IDF vector, so a saved model is two arrays (weights, IDF) plus a few numbers, stored as .npz
+(no pickle). Title, company and body get separate hash spaces and weights because the title decides
+most postings (annotation guideline: title first, then duties).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import scipy.sparse as sp
+from scipy.optimize import minimize_scalar
+from sklearn.feature_extraction.text import HashingVectorizer
+
+from cjd_assets.classify.text import text_fields
+
+
+@dataclass
+class FastParams:
+    title_ngrams: tuple[int, int] = (1, 4)
+    body_ngrams: tuple[int, int] = (1, 3)
+    company_ngrams: tuple[int, int] = (1, 2)
+    body_chars: int = 300
+    n_features: int = 2**18  # per field
+    title_weight: float = 1.0
+    body_weight: float = 0.5
+    company_weight: float = 0.3
+    model: str = "svm"  # "svm" (squared-hinge one-vs-rest) or "logreg" (multinomial)
+    C: float = 0.5
+    class_weight: str | None = None
+    seed: int = 0
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_kwargs(cls, **kw) -> FastParams:
+        known = {f for f in cls.__dataclass_fields__ if f != "extra"}
+        unknown = set(kw) - known
+        if unknown:
+            raise TypeError(f"unknown fast-backend parameters: {sorted(unknown)}")
+        for k in ("title_ngrams", "body_ngrams", "company_ngrams"):
+            if k in kw:
+                kw[k] = tuple(kw[k])
+        return cls(**kw)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d.pop("extra")
+        return d
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+class FastModel:
+    """Featuriser + linear scores + temperature; `predict_proba` returns rows summing to 1."""
+
+    def __init__(self, params: FastParams):
+        self.params = params
+        self.idf: np.ndarray | None = None
+        self.coef: np.ndarray | None = None  # (n_classes, n_total_features)
+        self.intercept: np.ndarray | None = None
+        self.temperature: float = 1.0
+        self._build_hashers()
+
+    def _build_hashers(self) -> None:
+        p = self.params
+
+        def h(ngrams):
+            return HashingVectorizer(analyzer="char", ngram_range=tuple(ngrams), n_features=p.n_features,
+                                     alternate_sign=False, norm=None, lowercase=False, dtype=np.float32)
+
+        self._hashers = [(h(p.title_ngrams), "title", p.title_weight), (h(p.body_ngrams), "body", p.body_weight),
+                         (h(p.company_ngrams), "company", p.company_weight)]
+
+    def _counts(self, df: pl.DataFrame) -> list[sp.csr_matrix]:
+        f = text_fields(df, self.params.body_chars)
+        return [hv.transform(f[name].to_list()) for hv, name, _ in self._hashers]
+
+    def _weigh(self, blocks: list[sp.csr_matrix]) -> sp.csr_matrix:
+        nf = self.params.n_features
+        out = []
+        for k, (m, (_, _, w)) in enumerate(zip(blocks, self._hashers)):
+            m = m.tocsr(copy=True)
+            m.data = 1.0 + np.log(m.data)  # sublinear tf
+            m = m @ sp.diags(self.idf[k * nf:(k + 1) * nf])
+            norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+            norms[norms == 0] = 1.0
+            out.append(sp.diags(w / norms) @ m)
+        return sp.hstack(out, format="csr", dtype=np.float32)
+
+    def features(self, df: pl.DataFrame) -> sp.csr_matrix:
+        return self._weigh(self._counts(df))
+
+    def fit(self, df: pl.DataFrame, y: np.ndarray, n_classes: int) -> FastModel:
+        blocks = self._counts(df)
+        n = df.height
+        idf = []
+        for m in blocks:
+            dfreq = np.bincount(m.indices, minlength=self.params.n_features)
+            idf.append(np.log((1 + n) / (1 + dfreq)) + 1.0)  # smooth idf, as sklearn
+        self.idf = np.concatenate(idf).astype(np.float32)
+        X = self._weigh(blocks)
+        p = self.params
+        if p.model == "svm":
+            from sklearn.svm import LinearSVC
+
+            clf = LinearSVC(C=p.C, class_weight=p.class_weight, random_state=p.seed)
+        elif p.model == "logreg":
+            from sklearn.linear_model import LogisticRegression
+
+            clf = LogisticRegression(C=p.C, class_weight=p.class_weight, max_iter=3000)
+        else:
+            raise ValueError(f"unknown fast model {p.model!r}")
+        present = np.unique(y)
+        clf.fit(X, y)
+        # expand to all classes: a class absent from training gets a score it can never win with
+        coef = np.zeros((n_classes, X.shape[1]), dtype=np.float32)
+        intercept = np.full(n_classes, -1e3, dtype=np.float32)
+        if len(present) == 2 and clf.coef_.shape[0] == 1:  # sklearn's binary case: one row
+            coef[present[1]], intercept[present[1]] = clf.coef_[0], clf.intercept_[0]
+            coef[present[0]], intercept[present[0]] = -clf.coef_[0], -clf.intercept_[0]
+        else:
+            coef[present], intercept[present] = clf.coef_, clf.intercept_
+        self.coef, self.intercept = coef, intercept
+        self.temperature = 1.0
+        return self
+
+    def scores(self, X: sp.csr_matrix) -> np.ndarray:
+        return np.asarray(X @ self.coef.T) + self.intercept
+
+    def calibrate(self, df: pl.DataFrame, y: np.ndarray) -> float:
+        """Fit the softmax temperature on held-out rows by minimum log loss."""
+        s = self.scores(self.features(df)).astype(np.float64)
+
+        def nll(log_t: float) -> float:
+            pr = _softmax(s * np.exp(log_t))
+            return float(-np.mean(np.log(pr[np.arange(len(y)), y] + 1e-12)))
+
+        res = minimize_scalar(nll, bounds=(-3.0, 4.0), method="bounded")
+        self.temperature = float(np.exp(res.x))
+        return self.temperature
+
+    def predict_proba(self, df: pl.DataFrame) -> np.ndarray:
+        return _softmax(self.scores(self.features(df)).astype(np.float64) * self.temperature)
+
+    def save(self, path: Path) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(path / "fast_model.npz", idf=self.idf, coef=self.coef, intercept=self.intercept,
+                            temperature=np.array([self.temperature]))
+        (path / "fast_params.json").write_text(json.dumps(self.params.to_dict(), indent=2))
+
+    @classmethod
+    def load(cls, path: Path) -> FastModel:
+        params = FastParams.from_kwargs(**json.loads((path / "fast_params.json").read_text()))
+        m = cls(params)
+        z = np.load(path / "fast_model.npz")
+        m.idf, m.coef, m.intercept = z["idf"], z["coef"], z["intercept"]
+        m.temperature = float(z["temperature"][0])
+        return m
+
+
+class FastBackend:
+    """The backend interface `Classifier` uses: train, predict_proba in batches, save, load."""
+
+    default_batch_size = 8192
+    training_log: list = []
+
+    def __init__(self, model: FastModel):
+        self.model = model
+
+    @classmethod
+    def train(cls, train: pl.DataFrame, val: pl.DataFrame, **params) -> FastBackend:
+        from cjd_assets.classify.model import labels_to_index
+        from cjd_assets.schema import CATEGORIES
+
+        model = FastModel(FastParams.from_kwargs(**params))
+        model.fit(train, labels_to_index(train["label"]), len(CATEGORIES))
+        if val.height:
+            model.calibrate(val, labels_to_index(val["label"]))
+        return cls(model)
+
+    def params_dict(self) -> dict:
+        return self.model.params.to_dict()
+
+    def predict_proba(self, df: pl.DataFrame, batch_size: int | None = None, progress=None) -> np.ndarray:
+        bs = batch_size or self.default_batch_size
+        n = df.height
+        if n == 0:
+            return np.zeros((0, self.model.coef.shape[0]))
+        parts = []
+        for start in range(0, n, bs):
+            parts.append(self.model.predict_proba(df.slice(start, bs)))
+            if progress is not None:
+                progress(min(start + bs, n), n)
+        return np.vstack(parts)
+
+    def save(self, path: Path) -> None:
+        self.model.save(path)
+
+    @classmethod
+    def load(cls, path: Path) -> FastBackend:
+        return cls(FastModel.load(path))

@@ -1,0 +1,235 @@
+"""The job classifier: training, the precision-favouring decision rule, prediction, saving and loading.
+
+Decision rule (tuned on the validation split): take the most probable category, but TT1 or TT2 is
+only accepted when its probability reaches that category's threshold; otherwise the next most
+probable category that passes is taken (NOT_AI, COMMERCIAL and PRODUCT always pass). Each threshold
+is the value in a grid that maximises that category's F0.5 on validation (precision weighted over
+recall, as the study favours precision for the technical teams); ties go to the lowest threshold so
+the rule only bites when it helps. The distribution columns stay the model's probabilities, so
+`job_category_pr` is not always their argmax.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from cjd_assets.classify.annotations import assign_splits
+from cjd_assets.schema import CATEGORIES, CLASSIFIER_TEXT_COLUMNS, DISTRIBUTION_COLUMNS
+
+# Bump when featurisation or training changes in a way that changes models trained on the same data.
+CODE_VERSION = "classify-1"
+THRESHOLDED: tuple[str, ...] = ("TT1", "TT2")
+_THRESHOLD_GRID = np.round(np.arange(0.0, 0.951, 0.025), 3)
+
+Progress = Callable[[int, int], None]
+
+
+def labels_to_index(labels: pl.Series | list[str]) -> np.ndarray:
+    idx = {c: i for i, c in enumerate(CATEGORIES)}
+    values = labels.to_list() if isinstance(labels, pl.Series) else list(labels)
+    bad = sorted({v for v in values if v not in idx}, key=str)
+    if bad:
+        raise ValueError(f"labels outside {CATEGORIES}: {bad}")
+    return np.array([idx[v] for v in values], dtype=np.int64)
+
+
+def apply_decision_rule(proba: np.ndarray, thresholds: dict[str, float]) -> np.ndarray:
+    """Class index per row: the most probable class whose probability passes its threshold."""
+    if proba.shape[0] == 0:
+        return np.zeros(0, dtype=np.int64)
+    t = np.array([thresholds.get(c, 0.0) for c in CATEGORIES])
+    passes = proba >= t[None, :]
+    passes[:, CATEGORIES.index("NOT_AI")] = True  # always something to fall back to
+    masked = np.where(passes, proba, -1.0)
+    return masked.argmax(axis=1)
+
+
+def _fbeta(y: np.ndarray, pred: np.ndarray, k: int, beta: float) -> float:
+    tp = float(np.sum((pred == k) & (y == k)))
+    fp = float(np.sum((pred == k) & (y != k)))
+    fn = float(np.sum((pred != k) & (y == k)))
+    if tp == 0:
+        return 0.0
+    p, r = tp / (tp + fp), tp / (tp + fn)
+    b2 = beta * beta
+    return (1 + b2) * p * r / (b2 * p + r)
+
+
+def tune_thresholds(proba: np.ndarray, y: np.ndarray, beta: float = 0.5) -> dict[str, float]:
+    """Per-category thresholds for TT1 and TT2 maximising F-beta on held-out rows (see module doc)."""
+    thresholds = {c: 0.0 for c in CATEGORIES}
+    if len(y) == 0:
+        return thresholds
+    for c in THRESHOLDED:
+        k = CATEGORIES.index(c)
+        if not np.any(y == k):
+            continue
+        best_t, best = 0.0, -1.0
+        for t in _THRESHOLD_GRID:
+            trial = dict(thresholds, **{c: float(t)})
+            score = _fbeta(y, apply_decision_rule(proba, trial), k, beta)
+            if score > best + 1e-9:
+                best_t, best = float(t), score
+        thresholds[c] = best_t
+    return thresholds
+
+
+def _hash_training_data(df: pl.DataFrame) -> str:
+    h = hashlib.sha256()
+    cols = [c for c in ("uid", *CLASSIFIER_TEXT_COLUMNS, "label", "split") if c in df.columns]
+    for row in df.select(pl.col(cols).cast(pl.Utf8).fill_null("\x00")).iter_rows():
+        h.update("\x1f".join(row).encode())
+        h.update(b"\x1e")
+    return h.hexdigest()
+
+
+def model_version(backend: str, params: dict, df: pl.DataFrame) -> str:
+    """Content hash of code version, backend, parameters and training rows: identical retrains match."""
+    h = hashlib.sha256()
+    h.update(json.dumps({"code": CODE_VERSION, "backend": backend, "params": params}, sort_keys=True,
+                        default=str).encode())
+    h.update(_hash_training_data(df).encode())
+    return f"{backend}-{h.hexdigest()[:16]}"
+
+
+class Classifier:
+    """A trained job classifier of either backend. Build it with `train_classifier` or `load_classifier`."""
+
+    def __init__(self, backend: str, model, params: dict, thresholds: dict[str, float], version: str,
+                 metrics: dict | None = None):
+        self.backend = backend
+        self._model = model
+        self.params = params
+        self.thresholds = thresholds
+        self.version = version
+        self.metrics: dict = metrics or {}
+
+    def __repr__(self) -> str:
+        return f"Classifier(backend={self.backend!r}, version={self.version!r})"
+
+    def predict_proba(self, df: pl.DataFrame, batch_size: int | None = None,
+                      progress: Progress | None = None) -> np.ndarray:
+        """(rows, 5) probabilities in CATEGORIES order; each row sums to 1."""
+        return self._model.predict_proba(df, batch_size=batch_size, progress=progress)
+
+    def predict(self, df: pl.DataFrame, batch_size: int | None = None,
+                progress: Progress | None = None) -> pl.DataFrame:
+        """job_category_pr and job_category0..4_distribution_pr, one row per input row, same order."""
+        proba = self.predict_proba(df, batch_size=batch_size, progress=progress)
+        pred = apply_decision_rule(proba, self.thresholds)
+        cats = np.array(CATEGORIES, dtype=object)[pred] if len(pred) else np.array([], dtype=object)
+        return pl.DataFrame(
+            [pl.Series("job_category_pr", list(cats), dtype=pl.Utf8)]
+            + [pl.Series(col, proba[:, i] if len(proba) else [], dtype=pl.Float64)
+               for i, col in enumerate(DISTRIBUTION_COLUMNS)]
+        )
+
+    def save(self, path: Path) -> Path:
+        """Write weights, label_map.json, metrics.json, classifier.json and version into `path`."""
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        self._model.save(path)
+        (path / "label_map.json").write_text(json.dumps(
+            {"labels": list(CATEGORIES), "index": {c: i for i, c in enumerate(CATEGORIES)},
+             "distribution_columns": list(DISTRIBUTION_COLUMNS)}, indent=2))
+        (path / "metrics.json").write_text(json.dumps(self.metrics, indent=2, ensure_ascii=False, default=str))
+        (path / "classifier.json").write_text(json.dumps(
+            {"backend": self.backend, "params": self.params, "thresholds": self.thresholds,
+             "code_version": CODE_VERSION}, indent=2, default=str))
+        (path / "version").write_text(self.version + "\n")
+        return path
+
+
+def load_classifier(path: Path) -> Classifier:
+    """A classifier saved by `Classifier.save`."""
+    path = Path(path)
+    meta = json.loads((path / "classifier.json").read_text())
+    label_map = json.loads((path / "label_map.json").read_text())
+    if tuple(label_map["labels"]) != CATEGORIES:
+        raise ValueError(f"{path} was saved with labels {label_map['labels']}, expected {CATEGORIES}")
+    backend = meta["backend"]
+    if backend == "fast":
+        from cjd_assets.classify.fast import FastBackend
+
+        model = FastBackend.load(path)
+    elif backend == "bert":
+        from cjd_assets.classify.bert import BertBackend
+
+        model = BertBackend.load(path)
+    else:
+        raise ValueError(f"unknown backend {backend!r} in {path}")
+    metrics = json.loads((path / "metrics.json").read_text()) if (path / "metrics.json").exists() else {}
+    return Classifier(backend, model, meta["params"], meta["thresholds"], (path / "version").read_text().strip(),
+                      metrics)
+
+
+def train_classifier(df: pl.DataFrame, backend: str = "fast", **params) -> Classifier:
+    """Train on rows with split == 'train', calibrate and tune the decision rule on 'validation'.
+
+    `df` has title_extracted, company_name_extracted, body_extracted and label (and optionally uid and
+    split). Without a split column one is assigned (stratified, seeded; `seed`, `val_share`,
+    `test_share` params). Test rows are never trained on; when present they are scored into
+    `metrics['test']`. Backend params: see FastParams (fast) and BertParams (bert).
+    """
+    seed = int(params.pop("split_seed", 13))
+    val_share = float(params.pop("val_share", 0.15))
+    test_share = float(params.pop("test_share", 0.15))
+    beta = float(params.pop("threshold_beta", 0.5))
+    missing = [c for c in (*CLASSIFIER_TEXT_COLUMNS, "label") if c not in df.columns]
+    if missing:
+        raise ValueError(f"training frame lacks columns {missing}")
+    labels_to_index(df["label"])  # validate early
+    if "split" not in df.columns:
+        key = df["uid"].cast(pl.Utf8) if "uid" in df.columns else pl.Series(
+            [f"{i}" for i in range(df.height)])
+        df = df.with_columns(assign_splits(df.with_columns(key.alias("_key")), seed, val_share, test_share,
+                                           key="_key"))
+    train = df.filter(pl.col("split") == "train")
+    val = df.filter(pl.col("split") == "validation")
+    test = df.filter(pl.col("split") == "test")
+    if train.height == 0:
+        raise ValueError("no training rows (split == 'train')")
+
+    t0 = time.perf_counter()
+    if backend == "fast":
+        from cjd_assets.classify.fast import FastBackend
+
+        model = FastBackend.train(train, val, **params)
+    elif backend == "bert":
+        from cjd_assets.classify.bert import BertBackend
+
+        model = BertBackend.train(train, val, **params)
+    else:
+        raise ValueError(f"unknown backend {backend!r} (use 'fast' or 'bert')")
+    train_seconds = time.perf_counter() - t0
+    resolved = model.params_dict()
+
+    thresholds = {c: 0.0 for c in CATEGORIES}
+    if val.height:
+        thresholds = tune_thresholds(model.predict_proba(val), labels_to_index(val["label"]), beta)
+    version = model_version(backend, {**resolved, "threshold_beta": beta}, df)
+    clf = Classifier(backend, model, resolved, thresholds, version)
+
+    from cjd_assets.classify.evaluate import evaluate
+
+    metrics: dict = {
+        "version": version,
+        "backend": backend,
+        "rows": {"train": train.height, "validation": val.height, "test": test.height},
+        "thresholds": thresholds,
+        "train_seconds": round(train_seconds, 2),
+        "training_log": getattr(model, "training_log", []),
+    }
+    if val.height:
+        metrics["validation"] = evaluate(clf, val)
+    if test.height:
+        metrics["test"] = evaluate(clf, test)
+    clf.metrics = metrics
+    return clf

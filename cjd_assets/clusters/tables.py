@@ -1,0 +1,250 @@
+"""The 2023 follow-up's cluster tables: where AI-related, defense-affiliated and surveillance postings are.
+
+All functions read a DuckDB connection with view `analysis_postings`, table `ai_keyword_postings` and
+(for tagged subsets) table `employer_tags` (`rules.tag_employers` output). The population is set by
+`sql/clusters_locations.sql`; by default the follow-up's AI-related postings = Technical Team 1/2
+postings with at least one AI keyword of Appendix D. A tagged subset is the population's postings with
+a tag row (any rule kind unless `rule_kind` is given), each posting counted once.
+
+Shares: of postings with a known province (regions, provinces) or a known city (cities); the
+'Location unknown' row carries its share of all postings in `share_of_all`. A municipality (Beijing,
+Tianjin, Shanghai, Chongqing) is one city, elsewhere the city is the prefecture-level unit.
+Region membership is `cjd_assets/data/regions.csv`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import polars as pl
+
+from cjd_assets.clusters.rules import DATA_DIR
+
+SQL_FILE = Path(__file__).resolve().parent.parent.parent / "sql" / "clusters_locations.sql"
+REGIONS_FILE = DATA_DIR / "regions.csv"
+POPULATIONS: tuple[str, ...] = ("ai_related", "technical", "ai_categories", "all")
+MUNICIPALITIES: tuple[str, ...] = ("北京", "天津", "上海", "重庆")
+OTHER = "Other provinces"
+UNKNOWN = "Location unknown"
+_EN_SUFFIX = re.compile(r"\s+(Province|City|Municipality|Autonomous Region|Special Administrative Region|"
+                        r"Autonomous Prefecture|Prefecture|League|Region)$")
+
+
+@dataclass(frozen=True)
+class Region:
+    name: str
+    name_zh: str
+    provinces: tuple[str, ...]  # whole provinces (Chinese short names)
+    cities: tuple[tuple[str, str], ...]  # (province short name, prefecture short name)
+
+
+@lru_cache(maxsize=4)
+def load_regions(path: Path = REGIONS_FILE) -> tuple[Region, ...]:
+    """The regional clusters of `regions.csv`, in file order. A row with an empty prefecture_zh puts
+    the whole province in the region; otherwise only that prefecture."""
+    df = pl.read_csv(path, infer_schema=False)
+    out = []
+    for name in df["region"].unique(maintain_order=True).to_list():
+        rows = df.filter(pl.col("region") == name)
+        whole = tuple(r["province_zh"] for r in rows.iter_rows(named=True) if not r["prefecture_zh"])
+        cities = tuple((r["province_zh"], r["prefecture_zh"]) for r in rows.iter_rows(named=True) if r["prefecture_zh"])
+        out.append(Region(name, rows["region_zh"][0], whole, cities))
+    return tuple(out)
+
+
+def region_of(province_zh: str | None, prefecture_zh: str | None, regions: tuple[Region, ...] | None = None) -> str | None:
+    """Region of a location ('广东省', '深圳市' -> 'Pearl River Delta'); None outside every region."""
+    if not province_zh:
+        return None
+    for reg in regions or load_regions():
+        if any(province_zh.startswith(p) for p in reg.provinces):
+            return reg.name
+        if prefecture_zh and any(province_zh.startswith(p) and prefecture_zh.startswith(c) for p, c in reg.cities):
+            return reg.name
+    return None
+
+
+def _short_en(name: str | None) -> str | None:
+    return _EN_SUFFIX.sub("", name) if name else name
+
+
+def _has_table(con, name: str) -> bool:
+    return bool(con.sql("SELECT count(*) FROM information_schema.tables WHERE table_name = $n",
+                        params={"n": name}).fetchall()[0][0])
+
+
+def locations(con, population: str = "ai_related", tag: str | None = None, rule_kind: str | None = None) -> pl.DataFrame:
+    """Postings per (province, prefecture) of a population / tagged subset:
+    `province_zh, province_en, prefecture_zh, prefecture_en, postings` (nulls = unknown)."""
+    if population not in POPULATIONS:
+        raise ValueError(f"population {population!r} not in {POPULATIONS}")
+    sql = SQL_FILE.read_text(encoding="utf-8")
+    if not tag and not _has_table(con, "employer_tags"):
+        # the tag clause is dead without a tag; keep it bindable when tagging has not run
+        sql = sql.replace("FROM employer_tags", "FROM (SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS tag, "
+                          "NULL::VARCHAR AS rule_kind WHERE FALSE)")
+    rel = con.sql(sql, params={"population": population, "tag": tag or "", "rule_kind": rule_kind or ""})
+    schema = {"province_zh": pl.String, "province_en": pl.String, "prefecture_zh": pl.String,
+              "prefecture_en": pl.String, "postings": pl.Int64}
+    table = rel.to_arrow_table()
+    return pl.from_arrow(table).cast(schema) if table.num_rows else pl.DataFrame(schema=schema)
+
+
+def _by_region(loc: pl.DataFrame) -> pl.DataFrame:
+    regions = load_regions()
+    counts = {r.name: 0 for r in regions}
+    other = unknown = 0
+    for prov, pref, n in loc.select("province_zh", "prefecture_zh", "postings").iter_rows():
+        if prov is None:
+            unknown += n
+            continue
+        reg = region_of(prov, pref, regions)
+        if reg is None:
+            other += n
+        else:
+            counts[reg] += n
+    located = sum(counts.values()) + other
+    total = located + unknown
+    names = [r.name for r in regions] + [OTHER, UNKNOWN]
+    names_zh = [r.name_zh for r in regions] + ["其他省份", "地点不详"]
+    posts = [counts[r.name] for r in regions] + [other, unknown]
+    return pl.DataFrame(
+        {"region": names, "region_zh": names_zh, "postings": posts,
+         "share": [p / located if located else None for p in posts[:-1]] + [None],
+         "share_of_all": [p / total if total else None for p in posts]},
+        schema={"region": pl.String, "region_zh": pl.String, "postings": pl.Int64, "share": pl.Float64,
+                "share_of_all": pl.Float64},
+    )
+
+
+def _by_province(loc: pl.DataFrame) -> pl.DataFrame:
+    regions = load_regions()
+    df = loc.group_by("province_zh").agg(pl.col("province_en").drop_nulls().first(), pl.col("postings").sum())
+    located = int(df.filter(pl.col("province_zh").is_not_null())["postings"].sum())
+    total = int(df["postings"].sum())
+    whole = {p: r.name for r in regions for p in r.provinces}
+    rows = []
+    for prov, en, n in df.select("province_zh", "province_en", "postings").iter_rows():
+        region = next((name for p, name in whole.items() if prov and prov.startswith(p)), None)
+        rows.append((prov, _short_en(en), region, n, n / located if prov and located else None, n / total))
+    schema = {"province_zh": pl.String, "province_en": pl.String, "region": pl.String, "postings": pl.Int64,
+              "share": pl.Float64, "share_of_all": pl.Float64}
+    out = pl.DataFrame(rows, schema=schema, orient="row").sort(
+        pl.col("province_zh").is_null(), pl.col("postings"), pl.col("province_zh"), descending=[False, True, False]
+    )
+    rank = pl.when(pl.col("province_zh").is_not_null()).then(pl.int_range(1, pl.len() + 1)).cast(pl.Int64)
+    return out.select(rank.alias("rank"), *schema)
+
+
+def _by_city(loc: pl.DataFrame, top_n: int | None) -> pl.DataFrame:
+    regions = load_regions()
+    cities: dict[str, dict] = {}
+    for prov, prov_en, pref, pref_en, n in loc.select(
+        "province_zh", "province_en", "prefecture_zh", "prefecture_en", "postings"
+    ).iter_rows():
+        if prov and prov.startswith(MUNICIPALITIES):
+            key, en = prov, _short_en(prov_en)
+        elif pref:
+            key, en = pref, _short_en(pref_en)
+        else:
+            continue
+        c = cities.setdefault(key, {"city": key, "city_en": en, "province": prov, "province_en": _short_en(prov_en),
+                                    "region": region_of(prov, pref, regions), "postings": 0})
+        c["postings"] += n
+    schema = {"rank": pl.Int64, "city": pl.String, "city_en": pl.String, "province": pl.String,
+              "province_en": pl.String, "region": pl.String, "postings": pl.Int64, "share": pl.Float64,
+              "cumulative_share": pl.Float64}
+    ranked = sorted(cities.values(), key=lambda c: (-c["postings"], c["city"]))
+    located = sum(c["postings"] for c in ranked)
+    cum = 0
+    for i, c in enumerate(ranked, 1):
+        cum += c["postings"]
+        c.update(rank=i, share=c["postings"] / located, cumulative_share=cum / located)
+    if top_n is not None:
+        ranked = ranked[:top_n]
+    return pl.DataFrame(ranked, schema=schema) if ranked else pl.DataFrame(schema=schema)
+
+
+def by_region(con, population: str = "ai_related", tag: str | None = None, rule_kind: str | None = None) -> pl.DataFrame:
+    """`region, region_zh, postings, share, share_of_all`: the regions of regions.csv, then 'Other
+    provinces' and 'Location unknown' (share = of postings with a known province)."""
+    return _by_region(locations(con, population, tag, rule_kind))
+
+
+def by_province(con, population: str = "ai_related", tag: str | None = None, rule_kind: str | None = None) -> pl.DataFrame:
+    """`rank, province_zh, province_en, region, postings, share, share_of_all`, most postings first;
+    `region` is set where the whole province is in a region; a last row with a null province holds
+    the postings with no known province."""
+    return _by_province(locations(con, population, tag, rule_kind))
+
+
+def by_city(con, top_n: int | None = 10, population: str = "ai_related", tag: str | None = None,
+            rule_kind: str | None = None) -> pl.DataFrame:
+    """`rank, city, city_en, province, province_en, region, postings, share, cumulative_share`: the
+    top_n cities (all with None); shares of postings with a known city."""
+    return _by_city(locations(con, population, tag, rule_kind), top_n)
+
+
+def ai_related_by_region(con, population: str = "ai_related") -> pl.DataFrame:
+    return by_region(con, population)
+
+
+def ai_related_by_province(con, population: str = "ai_related") -> pl.DataFrame:
+    return by_province(con, population)
+
+
+def ai_related_by_city(con, top_n: int | None = 10, population: str = "ai_related") -> pl.DataFrame:
+    return by_city(con, top_n, population)
+
+
+def defense_by_region(con, population: str = "ai_related", rule_kind: str | None = None) -> pl.DataFrame:
+    return by_region(con, population, "defense", rule_kind)
+
+
+def defense_by_province(con, population: str = "ai_related", rule_kind: str | None = None) -> pl.DataFrame:
+    return by_province(con, population, "defense", rule_kind)
+
+
+def defense_by_city(con, top_n: int | None = 10, population: str = "ai_related", rule_kind: str | None = None) -> pl.DataFrame:
+    return by_city(con, top_n, population, "defense", rule_kind)
+
+
+def surveillance_by_region(con, population: str = "ai_related", rule_kind: str | None = None) -> pl.DataFrame:
+    return by_region(con, population, "surveillance", rule_kind)
+
+
+def surveillance_by_province(con, population: str = "ai_related", rule_kind: str | None = None) -> pl.DataFrame:
+    return by_province(con, population, "surveillance", rule_kind)
+
+
+def surveillance_by_city(con, top_n: int | None = 10, population: str = "ai_related", rule_kind: str | None = None) -> pl.DataFrame:
+    return by_city(con, top_n, population, "surveillance", rule_kind)
+
+
+def cluster_summary(con, population: str = "ai_related", top_n: int = 10) -> pl.DataFrame:
+    """The follow-up's headline numbers per subset of the population ('all' = the whole population,
+    'defense', 'surveillance'): `population, subset, postings, located, cluster_share (share of located
+    postings in the regions), n_provinces, n_cities, top_cities_share (top_n cities' share of postings
+    with a known city), top_cities` (English names, best first)."""
+    rows = []
+    for subset, tag in (("all", None), ("defense", "defense"), ("surveillance", "surveillance")):
+        loc = locations(con, population, tag)
+        reg = _by_region(loc)
+        cities = _by_city(loc, None)
+        located = int(reg.filter(pl.col("region") != UNKNOWN)["postings"].sum())
+        in_regions = int(reg.filter(~pl.col("region").is_in([OTHER, UNKNOWN]))["postings"].sum())
+        top = cities.head(top_n)
+        rows.append({
+            "population": population, "subset": subset, "postings": int(reg["postings"].sum()), "located": located,
+            "cluster_share": in_regions / located if located else None,
+            "n_provinces": loc.filter(pl.col("province_zh").is_not_null())["province_zh"].n_unique(),
+            "n_cities": cities.height,
+            "top_cities_share": float(top["cumulative_share"][-1]) if top.height else None,
+            "top_cities": ", ".join(top["city_en"].fill_null(top["city"]).to_list()),
+        })
+    schema = {"population": pl.String, "subset": pl.String, "postings": pl.Int64, "located": pl.Int64, "cluster_share": pl.Float64,
+              "n_provinces": pl.Int64, "n_cities": pl.Int64, "top_cities_share": pl.Float64, "top_cities": pl.String}
+    return pl.DataFrame(rows, schema=schema)

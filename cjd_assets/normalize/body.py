@@ -1,0 +1,88 @@
+"""Body clean-up, language, and the snippets of the body that the field parsers can read when a field
+was not extracted (the study filled education and experience from the description this way)."""
+
+from __future__ import annotations
+
+import polars as pl
+
+# HTML left in some exports, entity escapes, and runs of blank space.
+_ENTITIES = (["&nbsp;", "&amp;", "&lt;", "&gt;", "&quot;", "&#39;"], [" ", "&", "<", ">", '"', "'"])
+
+# bodies matching this need body_norm_expr; the rest only need stripping
+DIRTY = r"[<&\r\t\u3000\xa0]|  |\n[ \n]| \n|职能类别|关键字"
+
+
+def body_norm_expr(body: pl.Expr) -> pl.Expr:
+    b = body.cast(pl.String)
+    b = b.str.replace_all(r"(?i)<br\s*/?>|</p>|</li>|</div>", "\n").str.replace_all(r"<[^<>]{1,200}>", "")
+    b = b.str.replace_many(*_ENTITIES)
+    # one pass for line breaks with the blanks around them, one for runs of blanks inside a line
+    b = b.str.replace_all(r"[ \t\u3000\xa0]*(?:\r?\n|\r)[\s\u3000\xa0]*", "\n")
+    b = b.str.replace_all(r"[ \t\u3000\xa0]{2,}|[\t\u3000\xa0]", " ")
+    # 51job detail pages end with the category/keyword block and share buttons
+    cut = b.str.find(r"\n(?:职能类别|关键字)[:：]")
+    b = pl.when(cut.is_not_null()).then(b.str.slice(0, cut)).otherwise(b)
+    b = b.str.strip_chars()
+    return pl.when(b.str.len_chars() > 0).then(b)
+
+
+def language_expr(*texts: pl.Expr) -> pl.Expr:
+    """'zh', 'en', 'bilingual' or null, from Han characters vs Latin words of the given texts.
+
+    A Chinese posting naming tools (Python, C++) stays 'zh': about 1.5 Han characters count as one word,
+    and a posting is bilingual when Latin words make up 30-85 % of the words. Han characters are
+    counted from UTF-8 length (a CJK character is 3 bytes, 2 more than its 1 character) to skip a regex
+    over every body; full-width punctuation counts too, which does not move the thresholds.
+    """
+    wide = pl.sum_horizontal([((t.str.len_bytes() - t.str.len_chars()).cast(pl.Float64) / 2.0).fill_null(0.0) for t in texts])
+    lat = pl.sum_horizontal([t.str.count_matches(r"[A-Za-z]{2,}").fill_null(0).cast(pl.Float64) for t in texts])
+    return pl.struct(wide.alias("h"), lat.alias("l")).map_batches(
+        lambda st: _language_of(st.struct.field("h"), st.struct.field("l")), return_dtype=pl.String
+    )
+
+
+def _language_of(han: pl.Series, lat: pl.Series) -> pl.Series:
+    h, lcol = pl.col("h"), pl.col("l")
+    share = lcol / (h / 1.5 + lcol)
+    return (
+        pl.DataFrame({"h": han, "l": lat})
+        .select(
+            pl.when((h + lcol) == 0)
+            .then(pl.lit(None, dtype=pl.String))
+            .when((h == 0) | (share > 0.85))
+            .then(pl.lit("en"))
+            .when(share >= 0.3)
+            .then(pl.lit("bilingual"))
+            .otherwise(pl.lit("zh"))
+        )
+        .to_series()
+    )
+
+
+# The first mention in the body, as a short string the field parsers understand.
+_EDU = r"(学历不限|不限学历|博士|硕士|研究生|MBA|本科|大专|专科|高职|中专|中技|高中|初中)(及以上|以上|或以上)?"
+_EXP = (
+    r"(经验不限|无需经验|无经验要求|应届毕业生|应届生|"
+    r"(?:\d+|[一二两三四五六七八九十]+)\s*(?:-|~|至|到)?\s*(?:\d+|[一二两三四五六七八九十]+)?\s*年(?:以上|及以上)?)"
+    r"[^，。；;,\n]{0,15}?经验"
+)
+_EXP_EN = r"(?i)(\d+\s*\+?\s*(?:-\s*\d+\s*)?years?)(?: of)?(?: \w+){0,3} experience"
+_SAL = (
+    r"(?:薪资|薪酬|月薪|年薪|工资|待遇|salary)\s*(?:范围|待遇)?\s*[:：]?\s*"
+    r"(\d+(?:\.\d+)?\s*[kK千万]?\s*(?:-|~|～|至|到)\s*\d+(?:\.\d+)?\s*[kK千万元]?(?:\s*/\s*[月年天])?)"
+)
+_LOC = r"(?:工作地点|工作地址|上班地点|办公地点|work location)\s*[:：]\s*([^\n，。；;]{2,40})"
+
+
+def candidates(body: pl.Expr) -> dict[str, pl.Expr]:
+    """Snippets from the body, one per field (null where the body has none)."""
+    b = body.cast(pl.String)
+    sal = b.str.extract(_SAL, 1)
+    # keep 年薪 so the salary parser reads the snippet as annual pay
+    sal = pl.when(b.str.contains(r"年薪\s*[:：]?\s*\d")).then(pl.concat_str([sal, pl.lit("/年")])).otherwise(sal)
+    return {
+        "education": b.str.extract(_EDU, 0),
+        "experience": pl.coalesce(b.str.extract(_EXP, 0), b.str.extract(_EXP_EN, 0)),
+        "salary": sal,
+        "location": b.str.extract(_LOC, 1),
+    }

@@ -1,0 +1,389 @@
+"""Summary tables, tests, figures and report on a twelve-posting database worked out by hand.
+
+Per category: TT1 p01-p05, TT2 p06-p08, PRODUCT p09, COMMERCIAL p10, NOT_AI p11-p12 (12 in all).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from datetime import date
+
+import duckdb
+import numpy as np
+import polars as pl
+import pytest
+from scipy import stats
+
+from cjd_assets.report import build, figures, html as rhtml, stats as rstats, tables as T
+from cjd_assets.report.geography import cluster_of, parse_svg_path, province_en, province_shapes
+
+SCRIPT_TITLE = '<script>document.title="pwned"</script> 算法工程师'
+
+# id, category, edu exact, edu minimum, exp exact level, exp minimum level,
+# salary min annual, salary max annual, salary exact annual, province zh, province en, prefecture zh, prefecture en, title
+ROWS = [
+    ("p01", "TT1", "bachelor", None, "junior", None, 120000.0, 180000.0, None, "广东省", "Guangdong Province", "深圳市", "Shenzhen City", "机器学习工程师"),
+    ("p02", "TT1", None, "master", "mid", None, 100000.0, 200000.0, None, "上海市", "Shanghai City", "上海市", "Shanghai City", "深度学习研究员"),
+    ("p03", "TT1", "associate", None, None, "no experience", None, None, 96000.0, "广东省", "Guangdong Province", "广州市", "Guangzhou City", "视觉算法"),
+    ("p04", "TT1", None, None, None, None, None, None, None, "广东省", "Guangdong Province", "东莞市", "Dongguan City", SCRIPT_TITLE),
+    ("p05", "TT1", "bachelor", None, "junior", None, None, None, None, None, None, None, None, "算法工程师"),
+    ("p06", "TT2", "doctoral", None, "senior", None, 60000.0, 90000.0, None, "北京市", "Beijing City", "北京市", "Beijing City", "机器人工程师"),
+    ("p07", "TT2", "none", None, "junior", None, 50000.0, 70000.0, None, "河北省", "Hebei Province", "石家庄市", "Shijiazhuang City", "机器人调试"),
+    ("p08", "TT2", None, None, None, None, 40000.0, None, None, "广东省", "Guangdong Province", "深圳市", "Shenzhen City", "嵌入式开发"),
+    ("p09", "PRODUCT", "bachelor", None, "junior", None, 80000.0, 100000.0, None, "浙江省", "Zhejiang Province", "杭州市", "Hangzhou City", "AI产品经理"),
+    ("p10", "COMMERCIAL", "middle school", None, "junior", None, 40000.0, 60000.0, None, "四川省", "Sichuan Province", "成都市", "Chengdu City", "AI销售"),
+    ("p11", "NOT_AI", "none", None, "no experience", None, 30000.0, 40000.0, None, "广东省", "Guangdong Province", "汕头市", "Shantou City", "店员"),
+    ("p12", "NOT_AI", "bachelor", None, "junior", None, 50000.0, 80000.0, None, "广东省", "Guangdong Province", "深圳市", "Shenzhen City", "会计"),
+]
+COLUMNS = [
+    "id", "job_category_pr", "desired_education_exact_level_norm", "desired_education_minimum_level_norm",
+    "desired_experience_exact_level_norm", "desired_experience_minimum_level_norm",
+    "salary_minimum_annual_value_norm", "salary_maximum_annual_value_norm", "salary_exact_annual_value_norm",
+    "location_province_zh_norm", "location_province_en_norm", "location_prefecture_zh_norm",
+    "location_prefecture_en_norm", "title_extracted",
+]
+# (id, category, keyword): p01's machine learning matched twice (two terms) must count once;
+# 'gone' is not a primary posting and must not count.
+KEYWORDS = [
+    ("p01", "TT1", "machine learning", "机器学习"),
+    ("p01", "TT1", "machine learning", "ML"),
+    ("p01", "TT1", "deep learning", "深度学习"),
+    ("p02", "TT1", "machine learning", "机器学习"),
+    ("p03", "TT1", "computer vision", "计算机视觉"),
+    ("p04", "TT1", "data mining", "数据挖掘"),
+    ("p06", "TT2", "robotics", "机器人"),
+    ("p06", "TT2", "machine learning", "机器学习"),
+    ("p07", "TT2", "robotics", "机器人"),
+    ("gone", "TT1", "machine learning", "机器学习"),
+]
+
+
+def make_con() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    postings = pl.DataFrame(ROWS, schema=COLUMNS, orient="row").with_columns(
+        pl.when(pl.col("id") == "p12").then(pl.lit("51job")).otherwise(pl.lit("liepin")).alias("source"),
+        pl.Series("release_date_exact_date_norm", [date(2021, 3, i) for i in range(1, 13)]),
+        pl.lit("某公司").alias("company_name_extracted"),
+        pl.lit(None, dtype=pl.Float64).alias("salary_minimum_value_norm"),
+        pl.lit("stated").alias("salary_status_norm"),
+    )
+    kw = pl.DataFrame(KEYWORDS, schema=["id", "job_category_pr", "keyword_en", "matched_term"], orient="row")
+    kw = kw.with_columns(pl.lit(True).alias("in_title"), pl.lit(False).alias("in_body"))
+    con.register("postings_df", postings)
+    con.register("kw_df", kw)
+    con.execute("CREATE TABLE postings AS SELECT * FROM postings_df")
+    con.execute("CREATE VIEW analysis_postings AS SELECT * FROM postings")
+    con.execute("CREATE TABLE ai_keyword_postings AS SELECT * FROM kw_df")
+    con.unregister("postings_df")
+    con.unregister("kw_df")
+    return con
+
+
+@pytest.fixture()
+def con():
+    c = make_con()
+    yield c
+    c.close()
+
+
+def _row(df: pl.DataFrame, **keys) -> dict:
+    part = df.filter(*[pl.col(k) == v for k, v in keys.items()])
+    assert part.height == 1, (keys, part)
+    return part.row(0, named=True)
+
+
+def test_table1_counts_and_shares(con):
+    t1 = T.table1_by_category(con)
+    assert t1["category"].to_list() == ["TT1", "TT2", "PRODUCT", "COMMERCIAL", "NOT_AI", "TOTAL"]
+    assert t1["postings"].to_list() == [5, 3, 1, 1, 2, 12]
+    assert t1["share"].to_list() == pytest.approx([5 / 12, 3 / 12, 1 / 12, 1 / 12, 2 / 12, 1.0])
+    assert _row(t1, category="TT1")["category_name"] == "Technical Team 1"
+    assert "corrected_count" not in t1.columns
+
+
+def test_table1_with_corrected_counts(con):
+    con.execute(
+        "CREATE TABLE classifier_corrected_counts AS SELECT * FROM (VALUES "
+        "('TT1', 5, 0.4167, 4.5, 0.375, 0.30, 0.45), ('NOT_AI', 2, 0.1667, 2.5, 0.2083, 0.10, 0.30)) "
+        "v(category, raw_count, raw_share, corrected_count, corrected_share, ci_low, ci_high)"
+    )
+    t1 = T.table1_by_category(con)
+    tt1 = _row(t1, category="TT1")
+    assert (tt1["corrected_count"], tt1["ci_low"], tt1["ci_high"]) == pytest.approx((4.5, 0.30, 0.45))
+    assert _row(t1, category="TT2")["corrected_count"] is None
+    assert _row(t1, category="TOTAL")["corrected_count"] == pytest.approx(7.0)
+
+
+def test_table2_three_buckets(con):
+    t2 = T.table2_education(con)
+    # TT1: p03 associate | p01, p05 bachelor, p02 master (minimum only) | p04 nothing.
+    assert _row(t2, category="TT1", bucket="less than bachelor")["share"] == pytest.approx(0.2)
+    assert _row(t2, category="TT1", bucket="bachelor or higher")["postings"] == 3
+    assert _row(t2, category="TT1", bucket="no data")["share"] == pytest.approx(0.2)
+    # 'none' (no requirement) is below a bachelor's, not missing.
+    assert _row(t2, category="TT2", bucket="less than bachelor")["postings"] == 1
+    assert _row(t2, category="PRODUCT", bucket="no data")["postings"] == 0  # zero-filled
+    assert t2.height == 15
+    assert t2.group_by("category").agg(pl.col("share").sum())["share"].to_list() == pytest.approx([1.0] * 5)
+
+
+def test_education_and_experience_levels(con):
+    edu = T.education_by_category(con)
+    assert _row(edu, category="TT1", education_level="bachelor")["share"] == pytest.approx(0.4)
+    assert _row(edu, category="TT1", education_level="master")["postings"] == 1
+    assert _row(edu, category="TT2", education_level="doctoral")["share"] == pytest.approx(1 / 3)
+    exp = T.experience_by_category(con)
+    assert _row(exp, category="TT1", experience_level="junior")["postings"] == 2
+    assert _row(exp, category="TT1", experience_level="no experience")["postings"] == 1  # from the minimum
+    assert _row(exp, category="TT1", experience_level="no data")["share"] == pytest.approx(0.2)
+    assert _row(exp, category="NOT_AI", experience_level="no experience")["share"] == pytest.approx(0.5)
+
+
+def test_table3_medians_and_ppp(con):
+    t3 = T.table3_salary(con)
+    tt1 = _row(t3, category="TT1")
+    # minimum: 120k, 100k, 96k (p03's single salary) -> 100k; maximum: 180k, 200k, 96k -> 180k
+    assert (tt1["median_min_annual_cny"], tt1["median_max_annual_cny"]) == (100000.0, 180000.0)
+    assert (tt1["n_min"], tt1["n_max"]) == (3, 3)
+    assert tt1["median_min_annual_ppp_usd"] == pytest.approx(100000 / 4.187)
+    assert tt1["missing_share"] == pytest.approx(2 / 5)
+    tt2 = _row(t3, category="TT2")
+    # even count: the mean of the middle two (70k, 90k)
+    assert (tt2["median_min_annual_cny"], tt2["median_max_annual_cny"], tt2["n_max"]) == (50000.0, 80000.0, 2)
+    assert tt2["missing_share"] == pytest.approx(1 / 3)
+    assert _row(T.table3_salary(con, ppp_rate=5.0), category="TT1")["median_max_annual_ppp_usd"] == pytest.approx(36000)
+    with pytest.raises(ValueError):
+        T.table3_salary(con, ppp_rate=0)
+
+
+def test_province_salary_min_n_rule(con):
+    # TT1 salaried postings: Guangdong p01, p03 (p04 has none) -> 2; Shanghai p02 -> 1.
+    at2 = T.tt1_salary_by_province(con, min_n=2)
+    assert at2["province_en"].to_list() == ["Guangdong"]
+    gd = at2.row(0, named=True)
+    assert (gd["n_salary"], gd["median_min_annual_cny"], gd["median_max_annual_cny"]) == (2, 108000.0, 138000.0)
+    at1 = T.tt1_salary_by_province(con, min_n=1)
+    assert at1["province_en"].to_list() == ["Shanghai", "Guangdong"]  # highest median maximum first
+    assert T.tt1_salary_by_province(con).is_empty()  # default >= 100
+
+
+def test_province_counts_and_missing_share(con):
+    pc = T.province_counts(con)
+    tt1 = pc.filter(pl.col("category") == "TT1")
+    assert tt1["province_en"].to_list() == ["Guangdong", "Shanghai", None]
+    assert tt1["postings"].to_list() == [3, 1, 1]
+    assert tt1.filter(pl.col("province_zh").is_null())["share"][0] == pytest.approx(0.2)
+    assert pc.filter(pl.col("category") == "TT2")["postings"].sum() == 3
+    assert set(pc["category"].to_list()) == {"TT1", "TT2"}
+
+
+def test_table4_distinct_postings(con):
+    t4 = T.table4_keywords(con, top_n=2)
+    kw = t4.filter((pl.col("row_kind") == "keyword") & (pl.col("category") == "TT1"))
+    # machine learning: p01 (matched twice) and p02 = 2; 'gone' is not a primary posting.
+    # Three keywords tie at 1; the alphabetical first takes rank 2.
+    assert kw.select("rank", "keyword_en", "postings").rows() == [(1, "machine learning", 2), (2, "computer vision", 1)]
+    assert _row(t4, category="TT1", row_kind="top_distinct")["postings"] == 3  # p01, p02, p03
+    alld = _row(t4, category="TT1", row_kind="all_distinct")
+    assert (alld["postings"], alld["share_of_category"]) == (4, pytest.approx(0.8))
+    assert _row(t4, category="TT2", row_kind="top_distinct")["postings"] == 2  # p06 has both keywords
+    assert T.table4_keywords(con)["row_kind"].to_list().count("keyword") == 6  # 4 TT1 + 2 TT2 keywords
+
+
+def test_keyword_education(con):
+    ke = T.keyword_education(con)
+    # TT1 keyword postings p01 bachelor, p02 master, p03 associate, p04 no data.
+    assert _row(ke, category="TT1", postings_group="keyword postings", education_level="master")["share"] == pytest.approx(0.25)
+    assert _row(ke, category="TT1", postings_group="all postings", education_level="bachelor")["share"] == pytest.approx(0.4)
+    assert _row(ke, category="TT2", postings_group="keyword postings", education_level="none")["postings"] == 1
+
+
+def test_table_c1_nulls(con):
+    c1 = T.table_c1_nulls(con, ["desired_education_exact_level_norm", "location_province_zh_norm"])
+    assert c1.rows() == [("desired_education_exact_level_norm", 3, 12, 0.25),
+                         ("location_province_zh_norm", 1, 12, pytest.approx(1 / 12))]
+    all_fields = T.table_c1_nulls(con)
+    assert "title_extracted" not in all_fields["field"].to_list()
+    assert _row(all_fields, field="salary_maximum_annual_value_norm")["nulls"] == 4
+    with pytest.raises(KeyError):
+        T.table_c1_nulls(con, ["no_such_norm"])
+
+
+def test_ztest_matches_scipy():
+    z, p = rstats.two_proportion_ztest(30, 100, 45, 120)
+    # hand: pooled 75/220; se = sqrt(p(1-p)(1/100+1/120)); z = (0.3-0.375)/se
+    pooled = 75 / 220
+    assert z == pytest.approx((0.3 - 0.375) / np.sqrt(pooled * (1 - pooled) * (1 / 100 + 1 / 120)))
+    chi2, p_chi, _, _ = stats.chi2_contingency([[30, 70], [45, 75]], correction=False)
+    assert z**2 == pytest.approx(chi2)
+    assert p == pytest.approx(p_chi)
+    assert rstats.two_proportion_ztest(0, 5, 0, 7) == (0.0, 1.0)
+
+
+def test_ranksum_and_bonferroni():
+    a, b = [5.0, 6.0, 7.0, 9.0], [1.0, 2.0, 8.0]
+    assert rstats.ranksum_test(a, b) == pytest.approx(tuple(stats.ranksums(a, b)))
+    assert rstats.bonferroni([0.01, 0.2, 0.5]) == pytest.approx([0.03, 0.6, 1.0])
+
+
+def test_significance_tests_table(con):
+    sig = T.significance_tests(con)
+    assert sig.filter(pl.col("family") == "shares").height == 16  # 4 metrics x 4 AI categories
+    row = _row(sig, metric="bachelor or higher", group_a="TT1")
+    # TT1 3/5 vs Not AI 1/2: pooled 4/7, se = sqrt(4/7 * 3/7 * (1/5 + 1/2))
+    assert row["statistic"] == pytest.approx(0.1 / np.sqrt(4 / 7 * 3 / 7 * 0.7))
+    assert row["p_adjusted"] == pytest.approx(min(1.0, row["p_value"] * 16))
+    sal = _row(sig, metric="median minimum annual salary", group_a="TT1")
+    assert (sal["n_a"], sal["n_b"], sal["estimate_a"], sal["estimate_b"]) == (3, 2, 100000.0, 40000.0)
+    assert sal["statistic"] == pytest.approx(stats.ranksums([120000, 100000, 96000], [30000, 50000]).statistic)
+    assert sal["m"] == 8
+
+
+def test_regional_clusters(con):
+    cl = T.regional_clusters(con)
+    # AI postings (10): YRD p02 Shanghai, p09 Zhejiang; PRD p01, p03, p04, p08; BTH p06, p07;
+    # Chengdu p10 outside; p05 has no location.
+    assert dict(cl.select("cluster", "postings").rows()) == {
+        "Yangtze River Delta": 2, "Pearl River Delta": 4, "Beijing-Tianjin-Hebei": 2,
+        "Outside the clusters": 1, "Location missing": 1}
+    assert _row(cl, cluster="Pearl River Delta")["share"] == pytest.approx(0.4)
+    assert cluster_of("广东省", "汕头市") is None  # Guangdong outside the nine PRD cities
+    assert cluster_of("安徽省", "合肥市") == "Yangtze River Delta"
+
+
+def test_top_cities(con):
+    top = T.top_cities(con, n=3)
+    assert top.height == 3
+    first = top.row(0, named=True)
+    assert (first["city_en"], first["province_en"], first["postings"], first["share"]) == ("Shenzhen", "Guangdong", 2, 0.2)
+    assert top["cumulative_share"].to_list() == pytest.approx([0.2, 0.3, 0.4])
+    assert T.top_cities(con, n=50).height == 8  # eight distinct AI cities
+
+
+def test_geography_helpers():
+    assert province_en("内蒙古自治区") == "Inner Mongolia"
+    assert province_en(None, "Xyz Province") == "Xyz"
+    verts, codes = parse_svg_path("M0,0L10,0H10V10C10,12,8,12,8,10S6,8,6,10Z")
+    assert verts[:4] == [(0, 0), (10, 0), (10, 0), (10, 10)]
+    assert verts[7] == (8, 8)  # S reflects the previous control point (8,12) about (8,10)
+    assert len(verts) == len(codes) == 11
+    shapes = province_shapes()
+    if shapes is not None:  # pygal-maps-china installed
+        assert {"GD", "SH", "XJ", "BJ"} <= set(shapes)
+
+
+def test_map_bins():
+    assert figures.bin_labels(figures.STUDY_MAP_BINS) == ["< 10,000", "10,000–40,000", "40,000–60,000", ">= 60,000"]
+    assert [figures.bin_index(v, (10, 40, 60)) for v in (0, 9, 10, 59, 60, 1000)] == [0, 0, 1, 2, 3, 3]
+    # 3,643.58 TT1 postings is 1 % of the study's: 100, 400, 600.
+    assert figures.scaled_bins(3643.58, "TT1") == (100.0, 400.0, 600.0)
+
+
+def _is_png(b: bytes) -> bool:
+    return b[:8] == b"\x89PNG\r\n\x1a\n" and len(b) > 2000
+
+
+def test_figures_are_pngs(con):
+    tables = build.compute_tables(con, min_n=1)
+    figs = build.make_figures(tables, min_n=1, map_bins=(1, 2, 3))
+    assert set(figs) == {f"figure_{i}" for i in range(1, 9)} | {"figure_top_cities"}
+    assert all(_is_png(b) for b in figs.values())
+    empty = tables["province_counts"].clear()
+    assert _is_png(figures.figure_5(empty))
+
+
+def test_render_escapes_everything():
+    df = pl.DataFrame({"title": ["<script>alert(1)</script>", 'a "b" & c'], "share": [0.25, None]})
+    page = rhtml.render_report([rhtml.ReportSection("S <1>", "x < y", tables=[("cap <t>", df)],
+                                                    figures=[("fig <f>", b"\x89PNG fake")])], "T <r>", "now")
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "a &quot;b&quot; &amp; c" in page
+    assert "<td class=\"num\">25.0%</td>" in page and "<td>—</td>" in page
+    assert "S &lt;1&gt;" in page and "cap &lt;t&gt;" in page
+    b64 = base64.b64encode(b"\x89PNG fake").decode()
+    assert f'src="data:image/png;base64,{b64}"' in page
+
+
+def test_to_markdown():
+    df = pl.DataFrame({"k": ["a|b", "c"], "postings": [1234, 5], "share": [0.5, 0.125]})
+    md = rhtml.to_markdown(df, max_rows=1)
+    assert md.splitlines()[:3] == ["| k | postings | share |", "| --- | --- | --- |", "| a\\|b | 1,234 | 50.0% |"]
+    assert "1 more rows not shown" in md
+
+
+def test_build_report(con):
+    page, figs = build.build_report(con, min_n=1, generated_at="2026-01-01")
+    assert len(figs) == 9
+    assert page.count("<img ") == 9
+    assert page.count('<table class="data">') == 16
+    assert html.escape(SCRIPT_TITLE) in page and "<script" not in page
+    assert "Generated 2026-01-01" in page
+
+
+def test_table4_display(con):
+    disp = build.table4_display(T.table4_keywords(con, top_n=2))
+    assert disp.columns == ["rank", "TT1 keyword", "TT1 postings", "TT2 keyword", "TT2 postings"]
+    assert disp.rows()[0] == ("1", "machine learning", 2, "robotics", 2)
+    assert disp.rows()[2][1:3] == ("top 2 keywords, distinct postings", 3)
+    assert disp.rows()[3][3:] == ("all keywords, distinct postings", 2)
+
+
+def test_keyword_education_display(con):
+    disp = build.keyword_education_display(T.keyword_education(con))
+    assert disp.columns == ["education_level", "TT1 all share", "TT1 keyword share", "TT2 all share", "TT2 keyword share"]
+    assert _row(disp, education_level="master")["TT1 keyword share"] == pytest.approx(0.25)
+
+
+def test_report_on_empty_database(con):
+    con.execute("CREATE TABLE no_rows AS SELECT * FROM postings WHERE false")
+    con.execute("CREATE OR REPLACE VIEW analysis_postings AS SELECT * FROM no_rows")
+    con.execute("DELETE FROM ai_keyword_postings")
+    page, figs = build.build_report(con)
+    assert all(_is_png(b) for b in figs.values())
+    assert T.table1_by_category(con)["postings"].to_list() == [0] * 6
+    assert T.significance_tests(con).is_empty()
+
+
+def test_clusters_agree_with_regions_csv():
+    """The follow-up module keeps its regions in cjd_assets/data/regions.csv; both must say the same."""
+    from cjd_assets.paths import REPO_ROOT
+    from cjd_assets.report.geography import CLUSTERS
+
+    path = REPO_ROOT / "cjd_assets" / "data" / "regions.csv"
+    if not path.is_file():
+        pytest.skip("no regions.csv")
+    csv = pl.read_csv(path, infer_schema=False)
+    for c in CLUSTERS:
+        rows = csv.filter(pl.col("region") == c.name)
+        whole = sorted(rows.filter(pl.col("prefecture_zh").is_null())["province_zh"].to_list())
+        cities = sorted(rows.filter(pl.col("prefecture_zh").is_not_null())["prefecture_zh"].to_list())
+        assert whole == sorted(c.provinces), c.name
+        assert cities == sorted(city for _, cs in c.cities for city in cs), c.name
+
+
+def test_corpus_by_source(con):
+    corpus = T.corpus_by_source(con)
+    assert corpus.select("source", "postings").rows() == [("liepin", 11), ("51job", 1)]
+    first = corpus.row(0, named=True)
+    assert (first["first_release_date"], first["last_release_date"]) == (date(2021, 3, 1), date(2021, 3, 11))
+    assert corpus["share"].to_list() == pytest.approx([11 / 12, 1 / 12])
+
+
+def test_study_reference_columns(con):
+    t1 = build.table1_display(T.table1_by_category(con))
+    assert _row(t1, category="TT1")["study share"] == pytest.approx(0.054)
+    t3 = build.table3_display(T.table3_salary(con))
+    assert _row(t3, category="NOT_AI")["study median max (CNY)"] == 96_000
+
+
+def test_unclassified_postings_stay_visible(con):
+    con.execute("INSERT INTO postings (id, job_category_pr) VALUES ('p13', NULL), ('p14', 'NEW')")
+    edu = T.education_by_category(con)
+    assert edu["category"].unique(maintain_order=True).to_list() == [*T.CATEGORIES, "NEW", None]
+    assert _row(T.table1_by_category(con), category="TOTAL")["postings"] == 14
+
+
+def test_png_markdown():
+    assert rhtml.png_markdown(b"\x89PNG", "Fig [1]") == "![Fig (1)](data:image/png;base64,iVBORw==)"
