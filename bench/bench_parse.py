@@ -158,13 +158,26 @@ def main() -> None:
         ours, ref = parse_page(body, url), bs4_detail(body, url)
         assert (ours["title_extracted"], ours["company_name_extracted"]) == (ref["title"], ref["company"]), url
 
-    # Interleave the runs so machine load (shared cores) hits all three alike.
-    r_ours, r_bare, r_bs4 = [], [], []
-    for _ in range(5):
-        r_bare.append(rate(bare, detail, args.rounds))
-        r_ours.append(rate(parse_page, detail, args.rounds))
-        r_bs4.append(rate(bs4_detail, detail, max(1, args.rounds // 3)))
-    ours, bare_r, bs4_r = max(r_ours), max(r_bare), max(r_bs4)
+    # Paired passes: bare and ours alternate page by page, so load from other jobs on the shared
+    # cores hits both alike; the ratio is the median over passes of the per-pass ratio.
+    ratios, t_bare, t_ours = [], [], []
+    for _ in range(args.rounds * 3):
+        tb = to = 0.0
+        for body, url in detail:
+            t0 = time.process_time()
+            bare(body, url)
+            t1 = time.process_time()
+            parse_page(body, url)
+            t2 = time.process_time()
+            tb += t1 - t0
+            to += t2 - t1
+        ratios.append(tb / to)
+        t_bare.append(tb)
+        t_ours.append(to)
+    bare_r = len(detail) / statistics.median(t_bare)
+    ours = len(detail) / statistics.median(t_ours)
+    ratio = statistics.median(ratios)
+    bs4_r = rate(bs4_detail, detail, max(3, args.rounds // 3))
     l_bare = rate(bare, listing, args.rounds)
     l_ours = rate(parse_listing, listing, args.rounds)
 
@@ -191,10 +204,14 @@ def main() -> None:
         "| parser | pages per CPU s | vs bare selectolax | vs BeautifulSoup+lxml |",
         "|---|---:|---:|---:|",
         f"| bare selectolax (decode + lexbor parse, no fields) | {bare_r:.1f} | 1.00 | {bare_r / bs4_r:.1f}x |",
-        f"| **cjd parse_page** (all fields) | **{ours:.1f}** | **{ours / bare_r:.2f}** | **{ours / bs4_r:.1f}x** |",
+        f"| **cjd parse_page** (all fields) | **{ours:.1f}** | **{ratio:.2f}** | **{ours / bs4_r:.1f}x** |",
         f"| BeautifulSoup + lxml, same fields | {bs4_r:.1f} | {bs4_r / bare_r:.2f} | 1.0x |",
         "",
-        f"Goal: >= 0.80 of bare and >= 5x BeautifulSoup. Best of 5 interleaved medians of {args.rounds} passes.",
+        f"Goal: >= 0.80 of bare and >= 5x BeautifulSoup. Median of {args.rounds * 3} paired passes (CPU time; ratio = median of per-pass ratios; "
+        f"inter-quartile range of the ratio {statistics.quantiles(ratios, n=4)[0]:.2f}-{statistics.quantiles(ratios, n=4)[2]:.2f}). "
+        f"BeautifulSoup goal {'met' if ours / bs4_r >= 5 else 'missed'}; bare-parse goal {'met' if ratio >= 0.8 else 'missed'} in this run. "
+        "The extra cost over a bare parse is ~0.3-0.5 ms/page of selector queries and text assembly; runs on the "
+        "shared 2-core machine gave ratios between 0.70 and 0.79.",
         "",
         f"## Listing pages ({len(listing)} real pages: 51job JSON x2, 51job 2018, 51job mobile, Liepin, Lagou, Zhaopin)",
         "",

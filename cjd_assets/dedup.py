@@ -111,10 +111,24 @@ def normalize_url(url: str) -> tuple[str, str]:
     (`m.51job.com/search/jobdetail.php?jobid=…`, `campus.51job.com/…/gsjj3.html?#<jobid>`).
     posting_key: see the module docstring. Mirrors sql/dedup_keys.sql step by step.
     """
-    # plain string steps, one for one with sql/dedup_keys.sql (regex captures are slow in DuckDB)
+    parts = split_url(url)
+    if parts is None:
+        return "", ""
+    base, host, target, query, fragment = parts
+    for rule, (rx, id_rx) in zip(URL_RULES, _RULE_RES):
+        if rule.host_hint in host and rx.search(target):
+            pid = id_rx.search(target).group(1)
+            pid = pid.upper() if rule.upper else pid
+            return base + (rule.norm_suffix and rule.norm_suffix + pid), rule.prefix + pid
+    return base, "url:" + base + (f"?{query}" if query else "") + (f"#{fragment}" if fragment else "")
+
+
+def split_url(url: str | None) -> tuple[str, str, str, str, str] | None:
+    """`(base, host, target, query, fragment)`: base = canonical scheme://host/path, target = the string
+    the rules match; None for an empty URL. Plain string steps, one for one with sql/dedup_keys.sql."""
     u = (url or "").strip(_WS)
     if not u:
-        return "", ""
+        return None
     u, _, fragment = u.partition("#")
     u, _, query = u.partition("?")
     scheme, sep, rest = u.partition("://")
@@ -129,14 +143,7 @@ def normalize_url(url: str) -> tuple[str, str]:
     if ":" in host:
         host = re.sub(r":[0-9]*\Z", "", host)
     host = host.rstrip(".")
-    base = f"{scheme}://{host}{path or '/'}"
-    target = f"{host}{path}?{query}#{fragment}"
-    for rule, (rx, id_rx) in zip(URL_RULES, _RULE_RES):
-        if rule.host_hint in host and rx.search(target):
-            pid = id_rx.search(target).group(1)
-            pid = pid.upper() if rule.upper else pid
-            return base + (rule.norm_suffix and rule.norm_suffix + pid), rule.prefix + pid
-    return base, "url:" + base + (f"?{query}" if query else "") + (f"#{fragment}" if fragment else "")
+    return f"{scheme}://{host}{path or '/'}", host, f"{host}{path}?{query}#{fragment}", query, fragment
 
 
 # ---- the same for a whole table, in DuckDB -----------------------------------------------------------
@@ -201,6 +208,12 @@ def deduplicate(
     and idempotent. Returns the corpus counts (the study's 10.1 M harvested → 6.8 M unique)."""
     for statement in render_dedup_sql(source_table, target_table):
         con.execute(statement)
+    return dedup_stats(con, target_table)
+
+
+def dedup_stats(con, target_table: str = "deduplicated_postings") -> dict:
+    """harvested, unique, duplicates, duplicate_share overall and `per_board`; `unknown_url_shapes`
+    (rows keyed by their whole URL), `no_url` (keyed by content) and the commonest unknown hosts."""
     rows = con.execute(
         f"""SELECT coalesce(source, 'unknown') AS board, count(*) AS harvested,
                    count(*) FILTER (WHERE is_primary) AS uniq,

@@ -5,10 +5,13 @@ is stated and predict it for every posting, with a prediction interval. Predicte
 `*_pr` / `salary_monthly_pr_*` columns and in the NEW columns of `fill_missing_pay`; no function here
 writes a `*_norm` column, so stated pay can never be mistaken for a prediction.
 
-Model (chosen by measurement, see bench/BENCH_salary.md): ridge regression on log monthly pay over
+Model (chosen by measurement, see bench/BENCH_salary.md): a gradient-boosted median regression
+(HistGradientBoosting, absolute loss) of log monthly pay over the categoricals below and the
+out-of-fold prediction of a linear median regression (absolute loss, averaged SGD) over
 hashed character 1-3-grams of the title plus one-hot categoricals (board, category, province,
 prefecture, education, experience level, company size band) and a few crosses (board x province,
-category x province, education x experience), since pay scales multiplicatively with each of them.
+category x province, education x experience), since pay scales multiplicatively with each of them;
+the booster adds the interactions the linear terms miss (about 7 % lower held-out error).
 Interval: split-conformal quantiles of the log residuals on a calibration slice, per board where the
 board has enough calibration rows (boards differ in era and noise), else over all rows.
 
@@ -31,7 +34,8 @@ import numpy as np
 import polars as pl
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
-from sklearn.linear_model import Ridge
+from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.linear_model import SGDRegressor
 
 SALARY_MODEL_VERSION: str = "salary-1.0.0"
 
@@ -66,6 +70,12 @@ COMPANY_SIZE_BANDS: tuple[tuple[int, str], ...] = (
     (500, "500-999"),
     (1000, "1000-9999"),
     (10000, "10000+"),
+)
+# Numeric columns the booster also reads (null = unknown).
+BOOSTER_NUMERIC_COLUMNS: tuple[str, ...] = (
+    "desired_experience_exact_years_norm",
+    "desired_experience_minimum_years_norm",
+    "desired_experience_maximum_years_norm",
 )
 MIN_GROUP_CALIBRATION = 200  # a board's own residual quantiles need this many calibration rows
 
@@ -146,6 +156,10 @@ def _features_frame(df: pl.DataFrame) -> pl.DataFrame:
             ),
         ).alias("experience_level"),
         size.alias("company_size_band"),
+        *[
+            (pl.col(c).cast(pl.Float64, strict=False) if c in df.columns else pl.lit(None, dtype=pl.Float64)).alias(c)
+            for c in BOOSTER_NUMERIC_COLUMNS
+        ],
     )
     return out.with_columns(pl.col(c).fill_null("") for c in CATEGORICAL_COLUMNS).with_columns(
         pl.concat_str([pl.col(a), pl.col(b)], separator="|").alias(f"{a}|{b}") for a, b in CROSSES
@@ -158,7 +172,7 @@ def _categorical_names() -> list[str]:
 
 @dataclass
 class SalaryModel:
-    """A fitted salary model: log-pay ridge + conformal interval offsets. Build with train_salary_model."""
+    """A fitted salary model: linear log-pay median regression + conformal interval offsets. Build with train_salary_model."""
 
     version: str
     params: dict[str, Any]
@@ -166,6 +180,8 @@ class SalaryModel:
     coef: np.ndarray
     intercept: float
     offsets: dict[str, tuple[float, float]]  # board -> (low, high) log offsets; "" = all boards
+    booster: Any = None  # HistGradientBoostingRegressor over [linear prediction, categorical codes]
+    booster_codes: dict[str, dict[str, int]] = field(default_factory=dict)
     evaluation: dict[str, Any] = field(default_factory=dict)
 
     # -- features ----------------------------------------------------------------------------------
@@ -175,7 +191,10 @@ class SalaryModel:
     def _predict_log(self, df: pl.DataFrame) -> tuple[np.ndarray, pl.DataFrame]:
         feats = _features_frame(df)
         x = self._matrix(feats)
-        return x @ self.coef + self.intercept, feats
+        linear = x @ self.coef + self.intercept
+        if self.booster is None:
+            return linear, feats
+        return self.booster.predict(_booster_matrix(linear, feats, self.booster_codes)), feats
 
     def predict(self, df: pl.DataFrame) -> pl.DataFrame:
         """Same rows, same order: id, salary_exact_monthly_value_pr (CNY a month) and the interval bounds
@@ -251,6 +270,24 @@ def _design(feats: pl.DataFrame, vocab: dict[str, dict[str, int]], params: dict[
     return sp.hstack(blocks, format="csr")
 
 
+def _booster_codes(feats: pl.DataFrame, max_levels: int) -> dict[str, dict[str, int]]:
+    # HistGradientBoosting takes at most 255 levels a feature: keep the most frequent, the rest are missing.
+    out = {}
+    for name in CATEGORICAL_COLUMNS:
+        counts = feats.get_column(name).value_counts().filter(pl.col(name) != "").sort(["count", name], descending=[True, False])
+        out[name] = {v: i for i, v in enumerate(counts.get_column(name).head(max_levels).to_list())}
+    return out
+
+
+def _booster_matrix(linear: np.ndarray, feats: pl.DataFrame, codes: dict[str, dict[str, int]]) -> np.ndarray:
+    cols = [linear]
+    for name in CATEGORICAL_COLUMNS:
+        idx = feats.get_column(name).replace_strict(codes[name], default=None, return_dtype=pl.Float64)
+        cols.append(idx.fill_null(np.nan).to_numpy())
+    cols += [feats.get_column(c).fill_null(np.nan).to_numpy() for c in BOOSTER_NUMERIC_COLUMNS]
+    return np.column_stack(cols)
+
+
 def _build_vocab(feats: pl.DataFrame, min_count: int) -> dict[str, dict[str, int]]:
     vocab = {}
     for name in _categorical_names():
@@ -316,10 +353,14 @@ def train_salary_model(
     interval: float = 0.8,
     *,
     calibration_share: float = 0.15,
-    alpha: float = 1.0,
+    alpha: float = 1e-6,
+    epochs: int = 20,
     ngram_range: tuple[int, int] = (1, 3),
     n_text_features: int = 2**18,
     min_count: int = 5,
+    boost: bool = True,
+    boost_folds: int = 3,
+    boost_max_rows: int = 400_000,
 ) -> SalaryModel:
     """Fit on postings whose pay is stated (see stated_monthly_pay), evaluate on the held-out share.
 
@@ -347,6 +388,11 @@ def train_salary_model(
         "calibration_share": calibration_share,
         "interval": interval,
         "alpha": alpha,
+        "epochs": epochs,
+        "model": "SGDRegressor(absolute loss on log pay, averaged)"
+        + (" stacked under HistGradientBoostingRegressor(absolute loss)" if boost else ""),
+        "boost_folds": boost_folds,
+        "boost_max_rows": boost_max_rows,
         "ngram_range": list(ngram_range),
         "n_text_features": n_text_features,
         "min_count": min_count,
@@ -354,9 +400,49 @@ def train_salary_model(
     }
     vocab = _build_vocab(feats.filter(pl.Series(is_fit)), min_count)
     x = _design(feats, vocab, params)
-    ridge = Ridge(alpha=alpha, solver="sparse_cg", tol=1e-4, max_iter=2000)
-    ridge.fit(x[is_fit], y[is_fit])
-    pred = x @ ridge.coef_ + ridge.intercept_
+    # Absolute loss in log space = median regression, the right target for a median percentage error and
+    # robust to the odd mis-scaled pay; averaged SGD makes it a few passes over the rows (1M rows fit).
+    center = float(np.median(y[is_fit]))
+
+    def linear_fit(rows: np.ndarray) -> tuple[np.ndarray, float]:
+        reg = SGDRegressor(
+            loss="epsilon_insensitive",
+            epsilon=0.0,
+            alpha=alpha,
+            learning_rate="adaptive",
+            eta0=0.05,
+            max_iter=epochs,
+            tol=None,
+            average=True,
+            random_state=seed,
+        )
+        reg.fit(x[rows], y[rows] - center)
+        return reg.coef_.astype(np.float64), float(reg.intercept_[0]) + center
+
+    fit_rows = np.flatnonzero(is_fit)
+    coef, intercept = linear_fit(fit_rows)
+    pred = linear = x @ coef + intercept
+    booster, codes = None, {}
+    if boost:
+        # Stacking: the booster learns from out-of-fold linear predictions (in-fold ones are overfit),
+        # plus the categoricals, so it can model interactions the linear terms miss.
+        oof = np.empty(fit_rows.size)
+        fold = (u[fit_rows] * 1_000_003).astype(np.int64) % boost_folds
+        for k in range(boost_folds):
+            c_k, i_k = linear_fit(fit_rows[fold != k])
+            oof[fold == k] = x[fit_rows[fold == k]] @ c_k + i_k
+        codes = _booster_codes(feats.filter(pl.Series(is_fit)), 250)
+        xb = _booster_matrix(oof, feats[fit_rows], codes)
+        keep = np.argsort(u[fit_rows], kind="stable")[:boost_max_rows]  # hash-chosen subsample caps time
+        booster = HistGradientBoostingRegressor(
+            loss="absolute_error",
+            learning_rate=0.08,
+            max_iter=300,
+            categorical_features=list(range(1, 1 + len(CATEGORICAL_COLUMNS))),
+            random_state=seed,
+        )
+        booster.fit(xb[keep], y[fit_rows][keep])
+        pred = booster.predict(_booster_matrix(pred, feats, codes))
     boards = feats.get_column("source").to_numpy()
     offsets = _conformal_offsets(y[is_cal] - pred[is_cal], boards[is_cal], interval)
 
@@ -368,9 +454,11 @@ def train_salary_model(
         version=f"{SALARY_MODEL_VERSION}+{pdigest}.{ids_digest}",
         params=params,
         vocab=vocab,
-        coef=ridge.coef_.astype(np.float64),
-        intercept=float(ridge.intercept_),
+        coef=coef,
+        intercept=intercept,
         offsets=offsets,
+        booster=booster,
+        booster_codes=codes,
     )
 
     # Held-out evaluation beside the two baselines, all from the same split.
@@ -389,6 +477,7 @@ def train_salary_model(
             "n_calibration": int(is_cal.sum()),
             "n_test": int(is_test.sum()),
             "mdape": _mdape(np.exp(pt), yt),
+            "linear_only_mdape": _mdape(np.exp(linear[is_test]), yt),
             "interval": interval,
             "coverage": float(covered.mean()),
             "median_interval_width_ratio": float(np.median(np.exp(pt + hi_off) - np.exp(pt + lo_off)) / np.median(yt)),

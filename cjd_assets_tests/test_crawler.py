@@ -9,7 +9,6 @@ import subprocess
 import sys
 import textwrap
 import time
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -159,3 +158,46 @@ def test_sigkill_midway_then_resume_has_no_duplicate_and_no_gap(tmp_path):
     postings, quarantine = parse_pages(pages)
     assert quarantine.height == 0 and postings.height == len(board.detail_urls()) == int(corpus["url_variants"].sum())
     assert postings["id"].n_unique() == postings.height
+
+
+class _FakeTty:
+    def __init__(self) -> None:
+        self.chunks: list[str] = []
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, s: str) -> int:
+        self.chunks.append(s)
+        return len(s)
+
+    def flush(self) -> None:
+        pass
+
+
+def test_progress_bar_only_on_a_terminal(corpus, tmp_path, monkeypatch):
+    tty = _FakeTty()
+    monkeypatch.setattr(sys, "stderr", tty)
+    with DemoBoard(corpus.head(3), special_pages=False) as board:
+        run_crawl(board.seed_urls(), tmp_path / "p.sqlite", "crawl-tty", CrawlConfig(proxy=board.address, **FAST))
+    out = "".join(tty.chunks)
+    assert out.startswith("\r[") and out.endswith("\n")
+    assert "pages/s" in out and "ETA" in out and "fetched=" in out
+
+
+def test_retry_after_seconds_and_http_date():
+    from email.utils import format_datetime
+    from datetime import datetime, timedelta, timezone
+
+    from cjd_assets.harvest.crawler import _retry_after
+
+    assert _retry_after("7") == 7.0
+    later = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
+    assert 25 <= _retry_after(later) <= 30
+    assert _retry_after("not a date") is None and _retry_after(None) is None
+
+
+def test_max_pages_caps_the_frontier(corpus, tmp_path):
+    with DemoBoard(corpus, special_pages=False) as board:
+        summary = run_crawl(board.seed_urls()[:1], tmp_path / "cap.sqlite", "crawl-cap", CrawlConfig(proxy=board.address, max_pages=10, **FAST))
+    assert sum(summary.states.values()) == 10 and summary.states["pending"] == 0

@@ -80,14 +80,35 @@ def _independent_id(url: str) -> str | None:
     return None
 
 
+ODD_URLS = [
+    " HTTP://User:pw@Jobs.51Job.com.:8080/a/123.html/?x#y", "//www.liepin.com/job/1.shtml", "jobs.zhaopin.com/cc1j2.htm",
+    "https://例子.公司/路径/?q=1", "ftp://a/b", "a://b", "9x://host/p", "host/p/http://x", "/job_detail/x.html", "?", "#",
+    "://", "http://", "http://h:abc/p", "\thttps://www.lagou.com/jobs/1.html\r\n", "https://m.51job.com/x.php?a=1&jobid=7&jobid=8",
+]
+
+
 def test_real_urls_python_and_sql_agree(real_urls):
     assert len(real_urls) > 43_000
-    sql = _sql_keys(real_urls)
-    py = pl.DataFrame([(u, *normalize_url(u)) for u in real_urls], schema=["url", "py_norm", "py_key"], orient="row")
+    urls = real_urls + ODD_URLS
+    sql = _sql_keys(urls).with_columns(pl.col("url_norm", "posting_key").fill_null(""))
+    py = pl.DataFrame([(u, *normalize_url(u)) for u in urls], schema=["url", "py_norm", "py_key"], orient="row")
     both = sql.join(py, on="url")
-    assert both.height == len(real_urls)
+    assert both.height == len(urls)
     differ = both.filter((pl.col("url_norm") != pl.col("py_norm")) | (pl.col("posting_key") != pl.col("py_key")))
     assert differ.height == 0, differ.head(5)
+
+
+def test_short_id_patterns_capture_what_the_full_patterns_do(real_urls):
+    """SQL captures the id with a short pattern (fast in RE2); it must take what the rule's own group takes."""
+    checked = 0
+    for u in real_urls + [u for urls, _ in VARIANTS for u in urls]:
+        _, host, target, _, _ = dedup.split_url(u)
+        rule = next((r for r in dedup.URL_RULES if r.host_hint in host and re.search(r.pattern, target)), None)
+        if rule:
+            pid = re.search(rule.pattern, target).group(1)
+            assert normalize_url(u)[1] == rule.prefix + (pid.upper() if rule.upper else pid), u
+            checked += 1
+    assert checked == 43_262
 
 
 def test_real_urls_key_is_the_board_id_and_never_collides(real_urls):
@@ -260,16 +281,18 @@ def test_rows_without_url_fall_back_to_content():
             "body_extracted": "负责 机器学习\n算法", "retrieve_date": datetime(2021, 2, 1)}
     rows = [base | {"id": "a"}, base | {"id": "b", "body_extracted": "负责机器学习 算法 "},
             base | {"id": "c", "body_extracted": "负责机器学习算法，另有补充"},
-            base | {"id": "d", "source": "liepin"}, base | {"id": "e", "url_extracted": "  "}]
+            base | {"id": "d", "source": "liepin"}, base | {"id": "e", "url_extracted": "  "},
+            base | {"id": "f", "source": "unknown", "url_extracted": "http://Example.com/show.php?id=1"}]
     con = duckdb.connect()
     _load(con, rows, replace=True)
     s = dedup.deduplicate(con)
     got = con.execute("SELECT id, duplicate_group_size, is_primary, url_norm FROM deduplicated_postings ORDER BY id").fetchall()
     # a, b, e: the same text up to whitespace; c edited; d another board
-    assert [(i, n) for i, n, _, _ in got] == [("a", 3), ("b", 3), ("c", 1), ("d", 1), ("e", 3)]
+    assert [(i, n) for i, n, _, _ in got] == [("a", 3), ("b", 3), ("c", 1), ("d", 1), ("e", 3), ("f", 1)]
     assert sum(p for _, n, p, _ in got if n == 3) == 1
-    assert {u for *_, u in got} == {None}
-    assert (s["no_url"], s["unique"], s["unknown_url_shapes"]) == (5, 3, 0)
+    assert {u for *_, u in got} == {None, "https://example.com/show.php"}
+    assert (s["no_url"], s["unique"], s["unknown_url_shapes"]) == (5, 4, 1)
+    assert s["unknown_url_hosts"] == {"example.com": 1}
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 from datetime import datetime, timezone
 
 import polars as pl
@@ -71,6 +70,30 @@ def test_jsonl_and_csv_with_a_column_mapping(real_postings, tmp_path):
         assert postings["salary_extracted"].to_list() == [s or None for s in real_postings.head(40)["salary_text"]]
 
 
+def test_gbk_csv_and_json_array_exports(real_postings, tmp_path):
+    sample = real_postings.filter(pl.col("source_board") == "51job").head(20).select("uid", "source_board", "title", "company", "body", "url")
+    (tmp_path / "gbk.csv").write_bytes(sample.write_csv().encode("gb18030"))
+    sample.write_json(tmp_path / "x.json")
+    for name in ("gbk.csv", "x.json"):
+        postings, _ = parse_pages(read_harvest_file(tmp_path / name, "h-enc"))
+        assert postings["title_extracted"].to_list() == sample["title"].to_list()
+        assert postings["company_name_extracted"].to_list() == [c or None for c in sample["company"]]
+        assert postings["body_extracted"].to_list() == [b.strip() or None for b in sample["body"]]
+        assert set(postings["source"]) == {"51job"}
+
+
+def test_page_filed_as_listing_that_is_a_posting(html_samples):
+    from cjd_assets.harvest import raw_pages_frame
+    from cjd_assets.harvest.raw import CODEC, compress
+
+    page = (html_samples / "51job/wzl1368611_51job_flask__detail_122802043.html").read_bytes()
+    pages = raw_pages_frame([{"page_id": "p1", "harvest_id": "h", "url": "https://jobs.51job.com/all/co1.html", "board": "51job",
+                              "page_kind": "listing", "content": compress(page), "content_codec": CODEC,
+                              "crawl_state": "fetched", "fetch_time": datetime(2020, 6, 29, tzinfo=timezone.utc)}])
+    postings, quarantine = parse_pages(pages)
+    assert postings["title_extracted"].to_list() == ["Python软件研发经理"] and quarantine.height == 0
+
+
 def test_malformed_files_raise_clear_errors(tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"title": "a", "body": "b"}\n{"title": \n', "utf-8")
@@ -98,6 +121,9 @@ def test_malformed_files_raise_clear_errors(tmp_path):
 def test_saved_html_folder(html_samples):
     pages = read_harvest_file(html_samples, "h-html")
     assert pages.height == 17  # every .html file in the folder
+    # The four GBK 51job pages (two detail, two search pages); UTF-8 for all the rest.
+    assert pages.filter(pl.col("encoding") == "gb18030").height == 4
+    assert set(pages["encoding"]) == {"gb18030", "utf-8"}
     blocked = pages.filter(pl.col("crawl_state") == "blocked")
     assert blocked["state_reason"].to_list() == ["challenge_page"]
     postings, quarantine = parse_pages(pages)

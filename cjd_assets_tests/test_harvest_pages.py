@@ -110,6 +110,7 @@ NON_POSTINGS = [
     ("51job/vition_phpider__search_list_2018.html", "https://search.51job.com/list/030200,000000,0000,00,9,99,PHP,2,1.html", "listing_page"),
     ("51job/zperfet_job51Crawler__m51job_joblist_2017.html", "http://m.51job.com/search/joblist.php?jobarea=150700", "listing_page"),
     ("51job/zperfet_job51Crawler__m51job_joblist_ajax_2017.json", "http://m.51job.com/ajax/search/joblist.ajax.php?pageno=3", "listing_page"),
+    ("51job/LwithD_51Job_Spider__51job.__SEARCH_RESULT__.json", "https://search.51job.com/list/000000,000000,0000,00,9,99,+,2,1.html", "listing_page"),
     ("liepin/addseq_python_datascience__liepin_job.html", "https://www.liepin.com/zhaopin/", "listing_page"),
     ("liepin/addseq_python_datascience__liepin_company_detail.html", "https://www.liepin.com/company/gs29586111/", "listing_page"),
     ("lagou/Sweltering_lxml_xpath__lagou.html", "https://www.lagou.com/zhaopin/Python/", "listing_page"),
@@ -181,6 +182,11 @@ def test_51job_search_json_matches_extracted_json(html_samples):
     data = json.loads((html_samples / "51job/LwithD_51Job_Spider__51job.__SEARCH_RESULT__.json").read_text("utf-8"))
     assert [p["url_extracted"] for p in listing.postings] == [j["job_href"] for j in data["engine_search_result"]]
     assert listing.next_urls == ["https://search.51job.com/list/000000,000000,0000,01%252C40,9,99,+,2,2.html"]
+    # The extracted JSON file alone gives the same rows as the page it was cut from.
+    for name in ("LwithD_51Job_Spider__51job", "S180231891_PaChong__51job"):
+        page = parse_listing((html_samples / f"51job/{name}.html").read_bytes(), LISTINGS[0][1])
+        alone = parse_listing((html_samples / f"51job/{name}.__SEARCH_RESULT__.json").read_bytes(), LISTINGS[0][1])
+        assert alone.postings == page.postings and len(alone.postings) == 50
 
 
 def test_liepin_company_page_links_its_postings(html_samples):
@@ -207,6 +213,10 @@ def test_decode_gbk_from_header_meta_and_detection(html_samples):
     # A wrong header (utf-8) must not yield mojibake: strict decoding rejects it and the meta wins.
     text, enc = decode_html(raw, "text/html; charset=utf-8")
     assert enc == "gb18030" and "\ufffd" not in text
+    # The reverse: a UTF-8 page mislabelled GBK (header and meta) is not turned into mojibake.
+    liepin = (html_samples / DETAIL_PAGES[2][0]).read_bytes()
+    text, enc = decode_html(liepin.replace(b"charset=utf-8", b"charset=gbk"), "text/html; charset=GBK")
+    assert enc == "utf-8" and "四川三申集团有限公司" in text
     undeclared = "<html><body>招聘 Python开发工程师 上海 本科</body></html>".encode("gbk")
     text, enc = decode_html(undeclared)
     assert "Python开发工程师" in text and enc == "gb18030"

@@ -186,6 +186,8 @@ EXPERIENCE_CASES = [
     ("应届毕业生", 0, None, None, "no experience", None, None, "stated"),
     ("经验应届毕业生", 0, None, None, "no experience", None, None, "stated"),
     ("在校/应届", 0, None, None, "no experience", None, None, "stated"),
+    ("应届", 0, None, None, "no experience", None, None, "stated"),
+    ("应届生", 0, None, None, "no experience", None, None, "stated"),
     ("实习", None, None, None, "junior", None, None, "stated"),
     ("5天/周", None, None, None, "junior", None, None, "stated"),
     ("4天/周 3个月", None, None, None, "junior", None, None, "stated"),
@@ -365,3 +367,27 @@ def test_frame_contract_order_columns_vocabularies():
 def test_empty_frame():
     out = normalize_postings(frame(0))
     assert out.height == 0 and set(NORMALIZED_COLUMNS) <= set(out.columns)
+
+
+@pytest.mark.parametrize(
+    "retrieve",
+    [
+        pl.Series(["2021-03-20"]),
+        pl.Series([dt.datetime(2021, 3, 20, 10, 0)]),
+        pl.Series([dt.datetime(2021, 3, 20, 10, 0)]).dt.replace_time_zone("UTC"),
+    ],
+)
+def test_retrieve_date_types(retrieve):
+    df = frame(1, release_date_extracted=["12-31发布"]).with_columns(retrieve_date=retrieve)
+    assert normalize_postings(df)["release_date_exact_date_norm"][0] == dt.date(2020, 12, 31)
+
+
+def test_location_street_names_and_generic_zone_words():
+    # 南京路 / 望京东路 are streets, not 南京市 / 望京街道
+    assert loc("南京路123号")["location_status_norm"] == "unparsed"
+    r = loc("北京朝阳区望京东路4号")
+    assert (r["location_county_zh_norm"], r["location_township_zh_norm"]) == ("朝阳区", None)
+    # a generic 高新区 after the city resolves to that city's only national high-tech zone
+    r = loc("云南省昆明五华区高新区")
+    assert r["location_zone_zh_norm"] == "昆明国家高新技术产业开发区"
+    assert r["location_zone_en_norm"] == "Kunming National High-tech Industrial Development Zone"

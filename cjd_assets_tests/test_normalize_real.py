@@ -88,6 +88,32 @@ def test_share_parsed_on_real_strings(real_postings, field):
     assert share >= 0.99
 
 
+def _shapes(values: pl.Series) -> set[str]:
+    return set(values.drop_nulls().str.strip_chars().str.replace_all(r"\d+(?:\.\d+)?", "N").to_list())
+
+
+@pytest.mark.parametrize(
+    "raw,cases,flag",
+    [
+        ("salary_text", "SALARY_CASES", None),
+        ("education_text", "EDUCATION_CASES", "education_text_not_education_like"),
+        ("experience_text", "EXPERIENCE_CASES", "experience_text_not_experience_like"),
+        ("release_date_text", "DATE_CASES", None),
+    ],
+)
+def test_hand_checked_tables_cover_every_real_shape(real_postings, raw, cases, flag):
+    """Every shape (digits -> N) met in the real strings has a hand-checked row in test_normalize.py."""
+    from cjd_assets_tests import test_normalize as hand
+
+    d = real_postings.filter(pl.col(raw).fill_null("").str.strip_chars() != "")
+    if flag:
+        d = d.filter(~pl.col("quality_flags").fill_null("").str.contains(flag, literal=True))
+    real = _shapes(d[raw])
+    checked = _shapes(pl.Series([c[0] for c in getattr(hand, cases)], dtype=pl.String))
+    assert real - checked == set()
+    assert len(real) >= 5
+
+
 def test_real_values_land_in_vocabularies(real_postings):
     d = _distinct(real_postings, "education")
     out = _normalize_distinct(d, "education")

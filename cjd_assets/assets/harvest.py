@@ -128,8 +128,8 @@ def raw_postings(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.
         wh.replace_partition(con, "quarantined_pages", quarantine, key)
     states = hv.url_states(pages, quarantine)
     fetched = int((pages["crawl_state"] == "fetched").sum()) if pages.height else 0
-    parsed_pages = postings["page_id"].n_unique() if postings.height else 0
-    accounted = parsed_pages + quarantine.height == fetched
+    # Listing pages count as parsed (they led to detail pages) though they yield no posting rows.
+    accounted = states.get("parsed", 0) + states.get("quarantined", 0) == fetched
     reasons = quarantine.group_by("reason").len() if quarantine.height else None
     return dg.MaterializeResult(
         metadata={
@@ -149,7 +149,8 @@ def raw_postings(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.
             dg.AssetCheckResult(
                 check_name="every_page_accounted_for",
                 passed=bool(accounted),
-                metadata={"fetched_pages": fetched, "parsed_pages": parsed_pages, "quarantined": quarantine.height},
+                metadata={"fetched_pages": fetched, "parsed_pages": states.get("parsed", 0),
+                          "quarantined": states.get("quarantined", 0)},
             )
         ],
     )

@@ -11,6 +11,8 @@ TITLE, COMPANY, BODY = CLASSIFIER_TEXT_COLUMNS[0], CLASSIFIER_TEXT_COLUMNS[1], C
 
 def _clean(col: str, max_chars: int | None) -> pl.Expr:
     e = pl.col(col).cast(pl.Utf8).fill_null("")
+    if max_chars is not None:
+        e = e.str.slice(0, 2 * max_chars + 20)  # cleaning long bodies whole would cost more than the model
     # NFKC folds full-width Latin (Ｊａｖａ) into ASCII so one n-gram covers both spellings
     e = e.str.normalize("NFKC").str.to_lowercase().str.replace_all(r"\s+", " ").str.strip_chars()
     if max_chars is not None:

@@ -227,33 +227,41 @@ def _next_51job_search(url: str, curr: int, total: int) -> list[str]:
     return [url[: m.start()] + f",{curr + 1}.html" + url[m.end() :]]
 
 
+def listing_51job_search(data: object, url: str) -> Listing | None:
+    """51job's search results object (window.__SEARCH_RESULT__): every field the card shows."""
+    if not (isinstance(data, dict) and isinstance(data.get("engine_search_result"), list)):
+        return None
+    out = Listing()
+    for job in data["engine_search_result"]:
+        href = job.get("job_href") if isinstance(job, dict) else None
+        if not href:
+            continue
+        # attribute_text = [area, experience?, education?, headcount?]: free order, read by meaning.
+        attrs = [a for a in (job.get("attribute_text") or [])[1:] if a]
+        parts = split_slots(attrs)
+        info = " | ".join(x for x in (job.get("companytype_text"), job.get("companysize_text"), job.get("companyind_text")) if x)
+        rec = empty_record(href, "51job")
+        rec.update(
+            title_extracted=clean(job.get("job_name")),
+            company_name_extracted=clean(job.get("company_name")),
+            salary_extracted=clean(job.get("providesalary_text")),
+            location_extracted=clean(job.get("workarea_text")),
+            desired_experience_extracted=parts["experience"],
+            desired_education_extracted=parts["education"],
+            release_date_extracted=clean(job.get("issuedate")) or clean(job.get("updatedate")),
+            company_information_extracted=info or None,
+        )
+        out.add(rec)
+    try:
+        out.next_urls = _next_51job_search(url, int(data.get("curr_page") or 0), int(data.get("total_page") or 0))
+    except ValueError:
+        pass
+    return out
+
+
 def listing_51job(tree: LexborHTMLParser, text: str, url: str) -> Listing | None:
-    data = _json_after(text, "window.__SEARCH_RESULT__")
-    if isinstance(data, dict) and "engine_search_result" in data:
-        out = Listing()
-        for job in data.get("engine_search_result") or []:
-            href = job.get("job_href")
-            if not href:
-                continue
-            attrs = [a for a in (job.get("attribute_text") or [])[1:] if a]
-            parts = split_slots(attrs)
-            info = " | ".join(x for x in (job.get("companytype_text"), job.get("companysize_text"), job.get("companyind_text")) if x)
-            rec = empty_record(href, "51job")
-            rec.update(
-                title_extracted=clean(job.get("job_name")),
-                company_name_extracted=clean(job.get("company_name")),
-                salary_extracted=clean(job.get("providesalary_text")),
-                location_extracted=clean(job.get("workarea_text")),
-                desired_experience_extracted=parts["experience"],
-                desired_education_extracted=parts["education"],
-                release_date_extracted=clean(job.get("issuedate")) or clean(job.get("updatedate")),
-                company_information_extracted=info or None,
-            )
-            out.add(rec)
-        try:
-            out.next_urls = _next_51job_search(url, int(data.get("curr_page") or 0), int(data.get("total_page") or 0))
-        except ValueError:
-            pass
+    out = listing_51job_search(_json_after(text, "window.__SEARCH_RESULT__"), url)
+    if out is not None:
         return out
     rows = tree.css("div.dw_table div.el")
     if rows:  # the pre-2019 server-rendered search table

@@ -64,15 +64,33 @@ def read_harvest_file(path: Path, harvest_id: str, mapping: dict[str, str] | Non
             df = pl.read_parquet(path)
         elif name.endswith((".jsonl", ".ndjson")):
             df = pl.read_ndjson(path, infer_schema_length=None)
+        elif name.endswith(".json"):
+            df = pl.read_json(path, infer_schema_length=None)
         elif name.endswith(".csv"):
-            df = pl.read_csv(path, infer_schema_length=0)
+            df = pl.read_csv(_utf8_bytes(path), infer_schema_length=0)
         else:
-            raise HarvestFileError(f"{path}: unsupported harvest file type (want .parquet, .jsonl, .csv, .warc[.gz], .html or a folder)")
+            raise HarvestFileError(f"{path}: unsupported harvest file type (want .parquet, .jsonl, .json, .csv, .warc[.gz], .html or a folder)")
     except HarvestFileError:
         raise
     except Exception as e:  # polars raises ComputeError, SchemaError, ArrowError... on bad input
         raise HarvestFileError(f"{path}: not a readable {path.suffix} export ({type(e).__name__}: {str(e)[:200]})") from e
     return records_to_raw_pages(df, harvest_id, source_name=path.name, mapping=mapping, fetch_time=_mtime(path))
+
+
+def _utf8_bytes(path: Path) -> bytes:
+    """A CSV's bytes as UTF-8: exports from Chinese spreadsheets are often GBK (or UTF-8 with a BOM)."""
+    raw = path.read_bytes()
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        raw.decode("utf-8")
+        return raw
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("gb18030").encode("utf-8")
+    except UnicodeDecodeError as e:
+        raise HarvestFileError(f"{path}: CSV is neither UTF-8 nor GB18030 ({e})") from e
 
 
 def _mtime(path: Path) -> datetime:
@@ -158,7 +176,7 @@ def _html_pages(files: list[Path], folder: Path, harvest_id: str) -> pl.DataFram
         side = f.with_name(f.name + ".url")
         url = sidecar.get(f.relative_to(folder).as_posix()) or sidecar.get(f.name) or (side.read_text("utf-8").strip() if side.exists() else None)
         try:
-            text, enc = decode_html(body[:200000])
+            text, enc = decode_html(body)
         except DecodeError:
             text, enc = "", None
         if not url and (m := _CANON.search(text[:30000])):

@@ -146,8 +146,8 @@ def parse_page(html: bytes, url: str, board: str | None = None, content_type: st
         rec = boards.parse_zhaopin_state(doc, url) if board == "zhaopin" else None
         if rec is not None:
             return rec
-        if boards.listing_51job_ajax(doc, url) is not None:
-            raise PageParseError("listing_page", "51job mobile AJAX list")
+        if boards.listing_51job_ajax(doc, url) is not None or boards.listing_51job_search(doc, url) is not None:
+            raise PageParseError("listing_page", "51job search results JSON")
         raise PageParseError("not_a_posting", "JSON document without a posting")
     rec = _detail(board, tree, text, url)
     if rec is not None and rec.get("title_extracted"):
@@ -178,7 +178,7 @@ def parse_listing(html: bytes, url: str, board: str | None = None, content_type:
     board = _board_of(text, url, board)
     doc = _json_doc(text)
     if doc is not None:
-        out = boards.listing_51job_ajax(doc, url) if board == "51job" else None
+        out = (boards.listing_51job_ajax(doc, url) or boards.listing_51job_search(doc, url)) if board == "51job" else None
     else:
         if (why := detect_block(text)) is not None:
             raise PageParseError(why, page_title(text)[:80])

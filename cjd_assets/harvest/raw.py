@@ -185,6 +185,13 @@ def parse_pages(pages: pl.DataFrame, listing_postings: bool = False) -> tuple[pl
         try:
             listing = parse_listing(body, r["url"] or "", board, content_type=r["content_type"])
         except PageParseError as e:
+            if e.reason == "not_a_listing":  # a posting behind a URL that looked like a listing
+                try:
+                    rec = parse_page(body, r["url"] or "", board, content_type=r["content_type"])
+                    rows.append({**rec, **extra, "id": _posting_id(r["page_id"])})
+                    continue
+                except PageParseError as e2:
+                    e = e2
             qrows.append({**base, "reason": e.reason, "detail": str(e)})
             continue
         if listing_postings:

@@ -62,6 +62,12 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
     if m and (enc := _norm_encoding(m.group(1).decode("ascii", "ignore"))):
         candidates.append(enc)
     for enc in candidates:
+        if enc == "gb18030" and not body.isascii():
+            # GB18030 decodes almost any byte string, so a page mislabelled GBK that is really UTF-8
+            # would come out as mojibake; multi-byte text that is valid UTF-8 is UTF-8.
+            text = _try(body, "utf-8")
+            if text is not None:
+                return text, "utf-8"
         text = _try(body, enc)
         if text is not None:
             return text, enc

@@ -56,12 +56,19 @@ def _kind(name: str):
     return None
 
 
+def _english(name: str, suffix: str, en: str) -> str:
+    stem = name[: -len(suffix)]
+    if "国家" in stem:  # 昆明国家高新技术产业开发区 -> Kunming National High-tech ...
+        return f"{pinyin_name(stem.replace('国家', ''))} National {en}"
+    return f"{pinyin_name(stem)} {en}"
+
+
 def _aliases(name: str, suffix: str) -> list[str]:
     stem = name[: -len(suffix)]
     short = {"高新技术产业开发区": "高新区", "高技术产业开发区": "高新区", "经济技术开发区": "经开区", "边境经济合作区": "边合区"}[suffix]
     out = {stem + short}
-    if stem.startswith("国家"):
-        out.add(stem[2:] + suffix)
+    if "国家" in stem:  # 昆明国家高新区 is also written 昆明高新区
+        out |= {stem.replace("国家", "") + suffix, stem.replace("国家", "") + short}
     return sorted(a for a in out if a != name)
 
 
@@ -88,7 +95,7 @@ def build_rows() -> list[dict[str, str]]:
                     suffix, kind, en = k
                     rows[name] = {
                         "name_zh": name,
-                        "name_en": f"{pinyin_name(name[: -len(suffix)])} {en}",
+                        "name_en": _english(name, suffix, en),
                         "kind": kind,
                         "province_zh": prov,
                         "prefecture_zh": city,
@@ -104,7 +111,7 @@ def build_rows() -> list[dict[str, str]]:
             name,
             {
                 "name_zh": name,
-                "name_en": f"{pinyin_name(name[: -len(suffix)])} {en}",
+                "name_en": _english(name, suffix, en),
                 "kind": kind,
                 "province_zh": prov,
                 "prefecture_zh": city,

@@ -11,7 +11,7 @@ from .location import LOCATION_OUTPUT_COLUMNS, resolve_locations
 from .release_date import RELEASE_DATE_OUTPUT_COLUMNS, parse_release_date
 from .salary import SALARY_OUTPUT_COLUMNS, parse_salary
 
-NORMALIZE_VERSION: str = "normalize-1.0.0"
+NORMALIZE_VERSION: str = "1.1.0"
 
 INFERRED_COLUMNS: tuple[str, ...] = (
     "salary_inferred",
@@ -66,6 +66,18 @@ def _blank(e: pl.Expr) -> pl.Expr:
     return ~e.str.contains(r"\S").fill_null(False)
 
 
+def _as_date(dtype: pl.DataType) -> pl.Expr:
+    """retrieve_date as a Date whether it arrives as Date, Datetime (any zone) or ISO text."""
+    c = pl.col("retrieve_date")
+    if dtype == pl.String:
+        return c.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+    if isinstance(dtype, pl.Datetime):
+        return c.dt.date()
+    if dtype == pl.Date:
+        return c
+    return c.cast(pl.Date, strict=False)
+
+
 def _on_subset(frame: pl.DataFrame, mask: pl.Expr, exprs: dict[str, pl.Expr], dtype=pl.String) -> dict[str, pl.Series]:
     """Evaluate exprs only on the rows where mask holds (null elsewhere): the body regexes are the
     costliest part of the stage and most rows do not need them."""
@@ -73,7 +85,7 @@ def _on_subset(frame: pl.DataFrame, mask: pl.Expr, exprs: dict[str, pl.Expr], dt
     vals = sub.select("_i", *[e.alias(k) for k, e in exprs.items()])
     out = {}
     for k in exprs:
-        full = pl.Series(k, [None] * frame.height, dtype=vals.schema[k] if vals.height else dtype)
+        full = pl.Series(k, [], dtype=vals.schema[k] if vals.height else dtype).extend_constant(None, frame.height)
         out[k] = full.scatter(vals["_i"], vals[k]) if vals.height else full
     return out
 
@@ -90,7 +102,7 @@ def normalize_postings(df: pl.DataFrame) -> pl.DataFrame:
     work = base.select(
         pl.col("source").cast(pl.String).fill_null("").alias("_src"),
         pl.col("release_date_extracted").cast(pl.String).fill_null("").alias("_date"),
-        pl.col("retrieve_date").cast(pl.Date, strict=False).alias("_retr"),
+        _as_date(base.schema["retrieve_date"]).alias("_retr"),
         *[pl.col(col).cast(pl.String).alias(f"_x_{f}") for f, (col, _, _) in _FIELDS.items()],
     )
     need_body = pl.any_horizontal([_blank(pl.col(col).cast(pl.String)) for col, _, _ in _FIELDS.values()]) & ~_blank(body)

@@ -138,6 +138,11 @@ _CHINA_PREFIX = re.compile(r"^(?:中国大陆|中华人民共和国|中国|china
 _TOWN_SUFFIX = re.compile(r"(街道|镇|乡|民族乡|苏木|地区办事处|办事处)$")
 
 _NULL_ROW = (None,) * (len(LOCATION_OUTPUT_COLUMNS) - 1)
+# BOSS list cards glue experience and education to the area (鲁谷经验不限本科): not part of the place
+_TRAILING_REQUIREMENTS = re.compile(
+    r"(?:经验不限|无经验|在校/?应届|应届生?|\d+(?:-\d+)?年(?:以上)?)?"
+    r"(?:学历不限|不限|本科|大专|硕士|博士|中专/中技|中专|中技|高中|初中及以下)$"
+)
 
 
 # jionlp's pinyin misses or mis-reads these place-name characters
@@ -168,9 +173,9 @@ def english_name(full: str, alias: str | None = None) -> str:
     for suffix, en in _SUFFIX_EN:
         if full.endswith(suffix) and len(full) > len(suffix):
             stem = full[: -len(suffix)]
-            # the alias drops ethnic and other inner parts (延边朝鲜族自治州 -> 延边); zone aliases are
-            # generic (高新区), so zones keep their own stem
-            if alias and len(alias) >= 2 and full.startswith(alias) and suffix not in ("开发区",) and "区" not in alias[-1:]:
+            # the alias drops ethnic and other inner parts (延边朝鲜族自治州 -> 延边); generic aliases
+            # (高新区 for 长春高新技术产业开发区) do not start the full name and are ignored
+            if alias and len(alias) >= 2 and full.startswith(alias):
                 stem = alias
             return f"{pinyin_name(stem)} {en}"
     return pinyin_name(full)
@@ -273,6 +278,13 @@ class _Index:
         return self._towns.get(key, {})
 
 
+_GENERIC_ZONES = [
+    (re.compile(r"高新区|高新技术产业开发区|高新技术开发区"), "high-tech industrial development zone"),
+    (re.compile(r"经开区|经济技术开发区"), "economic-technological development zone"),
+]
+_ZONES_BY_CITY: dict[tuple[str, str, str], list[tuple[str, str]]] = {}
+
+
 def _load_zones() -> tuple[dict[str, tuple[str, str]], re.Pattern | None]:
     zones: dict[str, tuple[str, str]] = {}
     if ZONES_FILE.exists():
@@ -280,6 +292,9 @@ def _load_zones() -> tuple[dict[str, tuple[str, str]], re.Pattern | None]:
             rows = csv.DictReader(line for line in fh if not line.startswith("#"))
             for row in rows:
                 zh, en = row["name_zh"], row["name_en"]
+                key = (row["province_zh"], row["prefecture_zh"], row["kind"])
+                if (zh, en) not in _ZONES_BY_CITY.setdefault(key, []):
+                    _ZONES_BY_CITY[key].append((zh, en))
                 for alias in {zh, *(a for a in row.get("aliases", "").split("|") if len(a) >= 4)}:
                     zones.setdefault(alias, (zh, en))
     if not zones:
@@ -291,6 +306,8 @@ def _load_zones() -> tuple[dict[str, tuple[str, str]], re.Pattern | None]:
 _INDEX: _Index | None = None
 _INDEX_LOCK = threading.Lock()
 _CACHE: dict[str, tuple] = {}
+# bounds the cache on corpora with millions of distinct street addresses (a refill costs one resolve each)
+CACHE_MAX: int = 1_000_000
 
 
 def _index() -> _Index:
@@ -307,8 +324,11 @@ _ADMIN_END = ("省", "市", "区", "县", "旗", "盟", "州", "镇", "乡", "�
 
 
 def _road(text: str, end: int, name: str) -> bool:
-    """南京路, 福山路: a place name that is part of a street name is not a place."""
-    return end < len(text) and text[end] in _ROAD_NEXT and not name.endswith(_ADMIN_END)
+    """南京路, 福山路, 望京东路: a place name that is part of a street name is not a place."""
+    if name.endswith(_ADMIN_END) or end >= len(text):
+        return False
+    nxt = text[end]
+    return nxt in _ROAD_NEXT or (nxt in "东西南北中" and end + 1 < len(text) and text[end + 1] in _ROAD_NEXT)
 
 
 def _walk(ix: _Index, text: str) -> tuple[str | None, str | None, str | None, str | None, str]:
@@ -390,6 +410,8 @@ def _fallback(ix: _Index, text: str):
 
 
 def _row(ix: _Index, prov, city, county, town, rest, status, raw) -> tuple:
+    if rest:
+        rest = _TRAILING_REQUIREMENTS.sub("", rest).strip("".join(_SEPARATORS))
     if (prov, city) not in ix.codes and city is not None:
         city = None
     if (prov, city, county) not in ix.codes:
@@ -403,6 +425,13 @@ def _row(ix: _Index, prov, city, county, town, rest, status, raw) -> tuple:
             m = ix.zone_re.search(county)
         if m is not None:
             zone_zh, zone_en = ix.zones[m.group(0)]
+    if zone_zh is None and city:
+        # 昆明五华区高新区: a generic zone word plus the city's only zone of that kind
+        for pattern, kind in _GENERIC_ZONES:
+            options = _ZONES_BY_CITY.get((prov, city, kind), [])
+            if len(options) == 1 and pattern.search(raw):
+                zone_zh, zone_en = options[0]
+                break
     return (
         "Asia",
         "亚洲",
@@ -441,6 +470,8 @@ def resolve_location(text: str | None) -> tuple:
         out = _resolve(text)
     except Exception:  # never let one odd string stop a batch
         out = _NULL_ROW + ("unparsed",)
+    if len(_CACHE) >= CACHE_MAX:
+        _CACHE.clear()
     _CACHE[text] = out
     return out
 
