@@ -22,6 +22,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import polars as pl
+
 DEDUP_VERSION = "dedup-1"
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
@@ -203,11 +205,18 @@ def url_keys_sql(urls_table: str, url_col: str = "url") -> str:
 def deduplicate(
     con, source_table: str = "raw_postings", target_table: str = "deduplicated_postings"
 ) -> dict:
-    """(Re)build `target_table` from all of `source_table` (a table: rows are matched by rowid): every row kept, plus `url_norm, posting_key,
-    duplicate_group_size, is_primary, dedup_version`. A full rebuild, so it is global across harvests
-    and idempotent. Returns the corpus counts (the study's 10.1 M harvested → 6.8 M unique)."""
-    for statement in render_dedup_sql(source_table, target_table):
-        con.execute(statement)
+    """(Re)build `target_table` from all of `source_table`: every row kept, plus `url_norm, posting_key,
+    duplicate_group_size, is_primary, dedup_version`. A full rebuild in one transaction, so it is global
+    across harvests and idempotent. `source_table` must be a table (rows are matched by rowid).
+    Returns the corpus counts (the study's 10.1 M harvested → 6.8 M unique), see `dedup_stats`."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for statement in render_dedup_sql(source_table, target_table):
+            con.execute(statement)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
     return dedup_stats(con, target_table)
 
 
@@ -258,8 +267,11 @@ def near_duplicates(con, table: str = "deduplicated_postings", examples: int = 1
     primaries = con.execute(f"SELECT count(*) FROM {table} WHERE is_primary").fetchall()[0][0]
     out["primaries"] = int(primaries)
     out["same_board_extra_share"] = round(out["same_board_extra"] / primaries, 6) if primaries else 0.0
-    out["examples"] = con.sql(
+    cur = con.execute(
         f"""SELECT scope, n_postings, boards, company, title, example_keys FROM _near_duplicate_groups
             ORDER BY n_postings DESC, scope DESC, company, title LIMIT {int(examples)}"""
-    ).pl()
+    )
+    rows = cur.fetchall()
+    out["examples"] = pl.DataFrame(rows, schema=[d[0] for d in cur.description], orient="row")
+    con.execute("DROP TABLE _near_duplicate_groups")
     return out

@@ -23,7 +23,9 @@ KEYWORDS_VERSION = "keywords-1"
 
 _B = r"(?-u:\b)"  # ASCII word boundary
 _SEP = r"[\s\-‐–_]*"  # between English words: human-machine, human machine, human–machine
-_DESIGN_APPS = r"(?:PS|Photoshop|PhotoShop|CDR|CorelDRAW|CorelDraw|Coreldraw|ID|InDesign|Indesign|C4D|AE|PR|Sketch|Figma|XD|Illustrator|CAD|3DMAX|3D ?Max)"
+# design software that Adobe Illustrator ("AI") is listed with: 熟练使用PS、AI、CDR
+_DESIGN_APPS = (r"(?:PS|Photoshop|PhotoShop|CDR|CorelDRAW|CorelDraw|Coreldraw|ID|InDesign|Indesign|C4D|AE|PR"
+                r"|Sketch|Figma|XD|Illustrator|CAD|3DMAX|3D ?Max)")
 _DESIGN_SEP = r"\s*[、/,，和及与+\s]\s*"
 
 

@@ -33,8 +33,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import SGDRegressor
 
 SALARY_MODEL_VERSION: str = "salary-1.0.0"
@@ -44,7 +44,12 @@ PREDICTION_COLUMNS: tuple[str, ...] = (
     "salary_monthly_pr_low",
     "salary_monthly_pr_high",
 )
-FILL_COLUMNS: tuple[str, ...] = ("salary_monthly_filled", "salary_monthly_source")
+FILL_COLUMNS: tuple[str, ...] = (
+    "salary_monthly_filled",
+    "salary_minimum_monthly_filled",
+    "salary_maximum_monthly_filled",
+    "salary_monthly_source",
+)
 
 # Categorical features, in the order they are encoded; a missing column counts as all-null.
 CATEGORICAL_COLUMNS: tuple[str, ...] = (
@@ -81,7 +86,7 @@ MIN_GROUP_CALIBRATION = 200  # a board's own residual quantiles need this many c
 
 
 def company_size_band(text: pl.Expr) -> pl.Expr:
-    """'20-99人', '民营 | 少于50人', '10000人以上' -> a band of COMPANY_SIZE_BANDS (null when no head count)."""
+    """'20-99人', '民营 | 少于50人', '10000人以上' -> a COMPANY_SIZE_BANDS name (null: no head count)."""
     t = text.cast(pl.String)
     few = t.str.contains(r"(少于|不足)\s*\d+\s*人|\d+\s*人\s*以下")
     lower = t.str.extract(r"(\d+)\s*(?:-\s*\d+\s*)?人", 1).cast(pl.Int64, strict=False)
@@ -90,12 +95,6 @@ def company_size_band(text: pl.Expr) -> pl.Expr:
     for bound, name in COMPANY_SIZE_BANDS:
         expr = pl.when(lower >= bound).then(pl.lit(name)).otherwise(expr)
     return expr
-
-
-def split_bucket(ids: pl.Series | pl.Expr) -> pl.Expr:
-    """u in [0, 1) from a stable hash of the id (blake2b, not Python's salted hash)."""
-    e = ids if isinstance(ids, pl.Expr) else pl.lit(ids)
-    return e.cast(pl.String).map_elements(_unit_hash, return_dtype=pl.Float64)
 
 
 def _unit_hash(s: str | None) -> float:
@@ -172,7 +171,8 @@ def _categorical_names() -> list[str]:
 
 @dataclass
 class SalaryModel:
-    """A fitted salary model: linear log-pay median regression + conformal interval offsets. Build with train_salary_model."""
+    """A fitted salary model (build it with train_salary_model): a linear log-pay median regression, an
+    optional booster stacked on it, and per-board conformal interval offsets in log space."""
 
     version: str
     params: dict[str, Any]
@@ -182,6 +182,7 @@ class SalaryModel:
     offsets: dict[str, tuple[float, float]]  # board -> (low, high) log offsets; "" = all boards
     booster: Any = None  # HistGradientBoostingRegressor over [linear prediction, categorical codes]
     booster_codes: dict[str, dict[str, int]] = field(default_factory=dict)
+    booster_columns: list[int] = field(default_factory=list)  # columns of _booster_matrix it was fit on
     evaluation: dict[str, Any] = field(default_factory=dict)
 
     # -- features ----------------------------------------------------------------------------------
@@ -194,7 +195,8 @@ class SalaryModel:
         linear = x @ self.coef + self.intercept
         if self.booster is None:
             return linear, feats
-        return self.booster.predict(_booster_matrix(linear, feats, self.booster_codes)), feats
+        xb = _booster_matrix(linear, feats, self.booster_codes)[:, self.booster_columns]
+        return self.booster.predict(xb), feats
 
     def predict(self, df: pl.DataFrame) -> pl.DataFrame:
         """Same rows, same order: id, salary_exact_monthly_value_pr (CNY a month) and the interval bounds
@@ -210,7 +212,7 @@ class SalaryModel:
             parts.append(
                 pl.DataFrame(
                     {
-                        "id": chunk.get_column("id") if "id" in chunk.columns else pl.Series("id", [None] * chunk.height),
+                        "id": chunk.get_column("id") if "id" in chunk.columns else [None] * chunk.height,
                         "salary_exact_monthly_value_pr": np.exp(pred),
                         "salary_monthly_pr_low": np.exp(pred + lo_off),
                         "salary_monthly_pr_high": np.exp(pred + hi_off),
@@ -274,7 +276,12 @@ def _booster_codes(feats: pl.DataFrame, max_levels: int) -> dict[str, dict[str, 
     # HistGradientBoosting takes at most 255 levels a feature: keep the most frequent, the rest are missing.
     out = {}
     for name in CATEGORICAL_COLUMNS:
-        counts = feats.get_column(name).value_counts().filter(pl.col(name) != "").sort(["count", name], descending=[True, False])
+        counts = (
+            feats.get_column(name)
+            .value_counts()
+            .filter(pl.col(name) != "")
+            .sort(["count", name], descending=[True, False])
+        )
         out[name] = {v: i for i, v in enumerate(counts.get_column(name).head(max_levels).to_list())}
     return out
 
@@ -314,6 +321,14 @@ def _conformal_offsets(resid: np.ndarray, boards: np.ndarray, interval: float) -
         mask = boards == b
         if b and mask.sum() >= MIN_GROUP_CALIBRATION:
             out[str(b)] = pair(resid[mask])
+    return out
+
+
+def _by_board(boards: np.ndarray, pred: np.ndarray, y: np.ndarray, covered: np.ndarray) -> dict[str, dict]:
+    out = {}
+    for b in np.unique(boards):
+        m = boards == b
+        out[str(b)] = {"n": int(m.sum()), "mdape": _mdape(pred[m], y[m]), "coverage": float(covered[m].mean())}
     return out
 
 
@@ -389,8 +404,7 @@ def train_salary_model(
         "interval": interval,
         "alpha": alpha,
         "epochs": epochs,
-        "model": "SGDRegressor(absolute loss on log pay, averaged)"
-        + (" stacked under HistGradientBoostingRegressor(absolute loss)" if boost else ""),
+        "model": "SGDRegressor(absolute loss on log pay, averaged)",
         "boost_folds": boost_folds,
         "boost_max_rows": boost_max_rows,
         "ngram_range": list(ngram_range),
@@ -422,7 +436,7 @@ def train_salary_model(
     fit_rows = np.flatnonzero(is_fit)
     coef, intercept = linear_fit(fit_rows)
     pred = linear = x @ coef + intercept
-    booster, codes = None, {}
+    booster, codes, columns = None, {}, []
     if boost:
         # Stacking: the booster learns from out-of-fold linear predictions (in-fold ones are overfit),
         # plus the categoricals, so it can model interactions the linear terms miss.
@@ -434,15 +448,27 @@ def train_salary_model(
         codes = _booster_codes(feats.filter(pl.Series(is_fit)), 250)
         xb = _booster_matrix(oof, feats[fit_rows], codes)
         keep = np.argsort(u[fit_rows], kind="stable")[:boost_max_rows]  # hash-chosen subsample caps time
+        # A feature that is never known (e.g. no prefectures at all) cannot be binned; leave it out.
+        columns = [0] + [j for j in range(1, xb.shape[1]) if not np.isnan(xb[keep, j]).all()]
+        n_cat = len(CATEGORICAL_COLUMNS)
         booster = HistGradientBoostingRegressor(
             loss="absolute_error",
-            learning_rate=0.08,
+            learning_rate=0.1,
             max_iter=300,
-            categorical_features=list(range(1, 1 + len(CATEGORICAL_COLUMNS))),
+            early_stopping=True,  # on a seeded internal 10 % slice of the fit rows
+            validation_fraction=0.1,
+            n_iter_no_change=10,
+            categorical_features=[i for i, j in enumerate(columns) if 1 <= j <= n_cat] or None,
             random_state=seed,
         )
-        booster.fit(xb[keep], y[fit_rows][keep])
-        pred = booster.predict(_booster_matrix(pred, feats, codes))
+        booster.fit(xb[keep][:, columns], y[fit_rows][keep])
+        boosted = booster.predict(_booster_matrix(pred, feats, codes)[:, columns])
+        # Keep the booster only where it measures better than the linear model on the calibration slice
+        # (it does on the real postings; on purely multiplicative pay the linear model is already right).
+        if _mdape(np.exp(boosted[is_cal]), np.exp(y[is_cal])) < _mdape(np.exp(pred[is_cal]), np.exp(y[is_cal])):
+            pred = boosted
+        else:
+            booster, codes, columns = None, {}, []
     boards = feats.get_column("source").to_numpy()
     offsets = _conformal_offsets(y[is_cal] - pred[is_cal], boards[is_cal], interval)
 
@@ -450,6 +476,8 @@ def train_salary_model(
         "\n".join(sorted(labelled.get_column("id").cast(pl.String).fill_null("").to_list())).encode(), digest_size=6
     ).hexdigest()
     pdigest = hashlib.blake2b(json.dumps(params, sort_keys=True).encode(), digest_size=4).hexdigest()
+    if booster is not None:
+        params["model"] += " stacked under HistGradientBoostingRegressor(absolute loss)"
     model = SalaryModel(
         version=f"{SALARY_MODEL_VERSION}+{pdigest}.{ids_digest}",
         params=params,
@@ -459,6 +487,7 @@ def train_salary_model(
         offsets=offsets,
         booster=booster,
         booster_codes=codes,
+        booster_columns=columns if booster is not None else [],
     )
 
     # Held-out evaluation beside the two baselines, all from the same split.
@@ -478,39 +507,58 @@ def train_salary_model(
             "n_test": int(is_test.sum()),
             "mdape": _mdape(np.exp(pt), yt),
             "linear_only_mdape": _mdape(np.exp(linear[is_test]), yt),
+            "boosted": booster is not None,
             "interval": interval,
             "coverage": float(covered.mean()),
             "median_interval_width_ratio": float(np.median(np.exp(pt + hi_off) - np.exp(pt + lo_off)) / np.median(yt)),
             "baseline_cell_median_mdape": _mdape(cell, yt),
             "baseline_global_median_mdape": _mdape(glob, yt),
             "baseline_cell": "job_category_pr x location_province_zh_norm median over non-test rows",
+            "by_board": _by_board(boards[is_test], np.exp(pt), yt, covered),
         }
     return model
 
 
 def fill_missing_pay(postings: pl.DataFrame, predictions: pl.DataFrame) -> pl.DataFrame:
-    """postings with two NEW columns: salary_monthly_filled (stated monthly pay where stated, else the
-    prediction) and salary_monthly_source ('stated' | 'predicted' | null when neither exists).
+    """postings (same rows, same order, every input column unchanged, `*_norm` included) plus NEW columns:
 
-    Joined on `id`; the input columns, `*_norm` salary columns included, are returned unchanged.
+    - salary_monthly_filled: stated monthly pay (exact, else midpoint of min/max) where
+      salary_status_norm is 'stated', else salary_exact_monthly_value_pr of `predictions` (joined on id);
+    - salary_minimum_monthly_filled / salary_maximum_monthly_filled: for Table 3's min/max medians, the
+      stated bounds (an exact value is both), else the predicted value for both;
+    - salary_monthly_source: 'stated' | 'predicted' | null (no stated pay and no prediction).
     """
     clash = [c for c in FILL_COLUMNS if c in postings.columns]
     if clash:
         raise ValueError(f"postings already has {clash}; refusing to overwrite")
     stated = stated_monthly_pay(postings)
-    pred = postings.select("id").join(
-        predictions.select("id", "salary_exact_monthly_value_pr"), on="id", how="left", maintain_order="left"
-    ).get_column("salary_exact_monthly_value_pr")
-    filled = stated.fill_null(pred)
-    source = (
-        pl.DataFrame({"s": stated, "p": pred})
-        .select(
-            pl.when(pl.col("s").is_not_null())
-            .then(pl.lit("stated"))
-            .when(pl.col("p").is_not_null())
-            .then(pl.lit("predicted"))
-            .alias("s")
+    pred = (
+        postings.select("id")
+        .join(
+            predictions.select("id", "salary_exact_monthly_value_pr").unique("id", keep="first"),
+            on="id",
+            how="left",
+            maintain_order="left",
         )
-        .get_column("s")
+        .get_column("salary_exact_monthly_value_pr")
     )
-    return postings.with_columns(filled.alias(FILL_COLUMNS[0]), source.alias(FILL_COLUMNS[1]))
+
+    def norm(name: str) -> pl.Expr:
+        return pl.col(name).cast(pl.Float64) if name in postings.columns else pl.lit(None, dtype=pl.Float64)
+
+    exact = norm("salary_exact_monthly_value_norm")
+    lo, hi = norm("salary_minimum_monthly_value_norm"), norm("salary_maximum_monthly_value_norm")
+    is_stated = pl.col("_s").is_not_null()
+    added = postings.select(exact.alias("_e"), lo.alias("_lo"), hi.alias("_hi")).with_columns(
+        stated.alias("_s"), pred.alias("_p")
+    ).select(
+        pl.coalesce("_s", "_p").alias(FILL_COLUMNS[0]),
+        pl.when(is_stated).then(pl.coalesce("_e", "_lo", "_hi")).otherwise("_p").alias(FILL_COLUMNS[1]),
+        pl.when(is_stated).then(pl.coalesce("_e", "_hi", "_lo")).otherwise("_p").alias(FILL_COLUMNS[2]),
+        pl.when(is_stated)
+        .then(pl.lit("stated"))
+        .when(pl.col("_p").is_not_null())
+        .then(pl.lit("predicted"))
+        .alias(FILL_COLUMNS[3]),
+    )
+    return postings.hstack(added)

@@ -1,6 +1,5 @@
 """Sensors: new harvest files become partitions and runs; finished harvests refresh the analysis."""
 
-from __future__ import annotations
 
 import json
 

@@ -83,7 +83,7 @@ def replace_partition(
 
 
 def read_frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pl.DataFrame:
-    return pl.from_arrow(con.execute(sql, params or []).fetch_arrow_table())
+    return pl.from_arrow(con.sql(sql, params=params or None).to_arrow_table())
 
 
 def iter_frames(
@@ -92,7 +92,7 @@ def iter_frames(
     """Stream a query in bounded batches, on a cursor of its own so the caller may write meanwhile."""
     cur = con.cursor()
     try:
-        reader = cur.execute(sql, params or []).fetch_record_batch(batch_size)
+        reader = cur.sql(sql, params=params or None).to_arrow_reader(batch_size)
         for batch in reader:
             if batch.num_rows:
                 yield pl.from_arrow(batch)

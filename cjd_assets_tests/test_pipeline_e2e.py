@@ -64,7 +64,7 @@ def _snapshot(db: str, tables: list[str]) -> dict[str, pl.DataFrame]:
         return {t: pl.from_arrow(con.execute(f"SELECT * EXCLUDE (pipeline_date_updated) FROM {t}"
                                               if "pipeline_date_updated" in
                                               [c[0] for c in con.execute(f"DESCRIBE {t}").fetchall()]
-                                              else f"SELECT * FROM {t}").fetch_arrow_table()).sort(pl.all())
+                                              else f"SELECT * FROM {t}").to_arrow_table()).sort(pl.all())
                 for t in tables}
 
 

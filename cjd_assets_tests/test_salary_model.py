@@ -67,7 +67,8 @@ def synthetic() -> pl.DataFrame:
 
 @pytest.fixture(scope="module")
 def model(synthetic):
-    return train_salary_model(synthetic, seed=0)
+    # boost=False keeps these tests fast; the booster is exercised on the real postings below
+    return train_salary_model(synthetic, seed=0, boost=False)
 
 
 def test_stated_monthly_pay_uses_exact_then_midpoint_then_single_bound():
@@ -100,11 +101,11 @@ def test_model_beats_both_baselines_and_interval_covers_80_percent(model):
 
 def test_split_depends_only_on_id(synthetic, model):
     shuffled = synthetic.sample(fraction=1.0, shuffle=True, seed=3)
-    again = train_salary_model(shuffled, seed=0)
+    again = train_salary_model(shuffled, seed=0, boost=False)
     assert again.evaluation["n_test"] == model.evaluation["n_test"]
     assert again.evaluation["n_calibration"] == model.evaluation["n_calibration"]
     assert again.version == model.version
-    other = train_salary_model(synthetic, seed=1)
+    other = train_salary_model(synthetic, seed=1, boost=False)
     assert other.version != model.version
     assert other.evaluation["n_test"] != model.evaluation["n_test"]
 
@@ -163,11 +164,17 @@ def test_fill_missing_pay_adds_columns_and_never_touches_norm_columns(model, syn
         first["salary_minimum_monthly_value_norm"] + first["salary_maximum_monthly_value_norm"]
     ) / 2
     assert first["salary_monthly_filled"] == pytest.approx(expect)
+    lo = first["salary_minimum_monthly_value_norm"] or first["salary_exact_monthly_value_norm"]
+    assert first["salary_minimum_monthly_filled"] == lo
+    gap = filled.filter(~stated).row(0, named=True)
+    assert gap["salary_minimum_monthly_filled"] == gap["salary_maximum_monthly_filled"] == gap["salary_monthly_filled"]
     with pytest.raises(ValueError):
         fill_missing_pay(filled, pred)
+    # a duplicated prediction row must not duplicate postings
+    assert fill_missing_pay(synthetic, pl.concat([pred, pred.head(3)])).height == synthetic.height
 
 
-def test_real_postings_model_beats_cell_median_with_calibrated_interval(real_postings):
+def test_real_postings_model_beats_cell_median_with_calibrated_interval(real_postings, tmp_path):
     from cjd_assets.normalize import normalize_postings
 
     raw = real_postings.sample(n=20_000, seed=11)
@@ -191,7 +198,11 @@ def test_real_postings_model_beats_cell_median_with_calibrated_interval(real_pos
     assert ev["n_test"] > 2000
     assert ev["mdape"] < ev["baseline_cell_median_mdape"] < ev["baseline_global_median_mdape"]
     assert 0.75 <= ev["coverage"] <= 0.85
-    filled = fill_missing_pay(norm, m.predict(norm))
+    pred = m.predict(norm)
+    assert ev["boosted"] and ev["mdape"] < ev["linear_only_mdape"]
+    again = load_salary_model(m.save(tmp_path / "real.pkl")).predict(norm.head(500))
+    assert again.equals(pred.head(500))
+    filled = fill_missing_pay(norm, pred)
     assert filled.select(norm_before.columns).equals(norm_before)
     missing = filled.filter(pl.col("salary_status_norm") != "stated")
     assert missing.height > 1000

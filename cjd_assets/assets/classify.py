@@ -1,6 +1,5 @@
 """Stage 3: labelled postings, the trained classifier, its evaluation, and every primary posting classified."""
 
-from __future__ import annotations
 
 import json
 from datetime import datetime, timezone

@@ -1,6 +1,5 @@
 """The 2023 follow-up: defense-affiliated and surveillance employers, and where AI-related demand is."""
 
-from __future__ import annotations
 
 import dagster as dg
 import polars as pl

@@ -1,6 +1,5 @@
 """Stage 4: normalized fields of every primary posting (education, experience, salary, dates, location)."""
 
-from __future__ import annotations
 
 from datetime import datetime, timezone
 

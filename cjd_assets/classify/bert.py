@@ -9,7 +9,7 @@ demos run with no download.
 
 from __future__ import annotations
 
-import copy
+import inspect
 import json
 import random
 import time
@@ -239,8 +239,14 @@ def build_tiny_bert(path: Path, texts: list[str], hidden_size: int = 32, layers:
     # WordPiece splits Latin words into a first piece and ##-continuations, so both forms are needed
     vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + chars + [f"##{c}" for c in chars if c.isascii()]
     (path / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
-    tokenizer = BertTokenizerFast(vocab_file=str(path / "vocab.txt"), do_lower_case=True,
-                                  tokenize_chinese_chars=True, model_max_length=max_position)
+    opts = dict(do_lower_case=True, tokenize_chinese_chars=True, model_max_length=max_position)
+    # transformers 4 reads a vocab file; 5 takes the vocabulary itself
+    if "vocab_file" in inspect.signature(BertTokenizerFast.__init__).parameters:
+        tokenizer = BertTokenizerFast(vocab_file=str(path / "vocab.txt"), **opts)
+    else:
+        tokenizer = BertTokenizerFast(vocab={t: i for i, t in enumerate(vocab)}, **opts)
+    if len(tokenizer) != len(vocab):
+        raise RuntimeError(f"tokenizer has {len(tokenizer)} tokens, expected {len(vocab)}")
     tokenizer.save_pretrained(path)
     torch.manual_seed(seed)
     config = BertConfig(vocab_size=len(vocab), hidden_size=hidden_size, num_hidden_layers=layers,

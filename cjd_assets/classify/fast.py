@@ -30,6 +30,8 @@ class FastParams:
     title_weight: float = 1.0
     body_weight: float = 0.5
     company_weight: float = 0.3
+    title_core_ngrams: tuple[int, int] = (2, 4)
+    title_core_weight: float = 0.0
     model: str = "svm"  # "svm" (squared-hinge one-vs-rest) or "logreg" (multinomial)
     C: float = 0.5
     class_weight: str | None = None
@@ -42,7 +44,7 @@ class FastParams:
         unknown = set(kw) - known
         if unknown:
             raise TypeError(f"unknown fast-backend parameters: {sorted(unknown)}")
-        for k in ("title_ngrams", "body_ngrams", "company_ngrams"):
+        for k in ("title_ngrams", "body_ngrams", "company_ngrams", "title_core_ngrams"):
             if k in kw:
                 kw[k] = tuple(kw[k])
         return cls(**kw)
@@ -125,6 +127,8 @@ class FastModel:
         self._hashers = [(tuple(p.title_ngrams), "title", p.title_weight),
                          (tuple(p.body_ngrams), "body", p.body_weight),
                          (tuple(p.company_ngrams), "company", p.company_weight)]
+        if p.title_core_weight > 0:
+            self._hashers.append((tuple(p.title_core_ngrams), "title_core", p.title_core_weight))
 
     def _counts(self, df: pl.DataFrame) -> list[sp.csr_matrix]:
         f = text_fields(df, self.params.body_chars)

@@ -29,7 +29,23 @@ def text_fields(df: pl.DataFrame, body_chars: int = 300) -> pl.DataFrame:
         _clean(TITLE, 200).alias("title"),
         _clean(COMPANY, 100).alias("company"),
         _clean(BODY, body_chars).alias("body"),
+    ).with_columns(_title_core("title"))
+
+
+def _title_core(col: str) -> pl.Expr:
+    """The title without bracketed asides (place, perks, job codes), between ^ and $ markers.
+
+    Chinese job titles end in their head noun (销售经理 vs 销售代表), so n-grams that touch the end
+    marker carry most of the category; the markers let the model see where the title starts and ends.
+    """
+    core = (
+        pl.col(col)
+        .str.replace_all(r"[（(【\[<《][^）)】\]>》]*[）)】\]>》]?", " ")
+        .str.replace_all(r"[0-9a-z]*\d{3,}[0-9a-z]*", " ")
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars(" -_/|·,，.。:：")
     )
+    return pl.concat_str([pl.lit("^"), core, pl.lit("$")]).alias("title_core")
 
 
 def joined_text(df: pl.DataFrame, body_chars: int = 500) -> list[str]:

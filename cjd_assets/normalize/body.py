@@ -31,7 +31,8 @@ def language_expr(*texts: pl.Expr) -> pl.Expr:
     """'zh', 'en', 'bilingual' or null, from Han characters vs Latin words of the given texts.
 
     A Chinese posting naming tools (Python, C++) stays 'zh': about 1.5 Han characters count as one word,
-    and a posting is bilingual when Latin words make up 30-85 % of the words. Han characters are
+    and a posting is bilingual when Latin words make up 30-85 % of the words (and there are at least
+    5 Latin words and 6 Han characters, so "php工程师" stays Chinese). Han characters are
     counted from UTF-8 length (a CJK character is 3 bytes, 2 more than its 1 character) to skip a regex
     over every body; full-width punctuation counts too, which does not move the thresholds.
     """
@@ -52,7 +53,8 @@ def _language_of(han: pl.Series, lat: pl.Series) -> pl.Series:
             .then(pl.lit(None, dtype=pl.String))
             .when((h == 0) | (share > 0.85))
             .then(pl.lit("en"))
-            .when(share >= 0.3)
+            # a title like "php工程师" is Chinese: bilingual needs a few words of each
+            .when((share >= 0.3) & (lcol >= 5) & (h >= 6))
             .then(pl.lit("bilingual"))
             .otherwise(pl.lit("zh"))
         )

@@ -78,15 +78,17 @@ def _as_date(dtype: pl.DataType) -> pl.Expr:
     return c.cast(pl.Date, strict=False)
 
 
-def _on_subset(frame: pl.DataFrame, mask: pl.Expr, exprs: dict[str, pl.Expr], dtype=pl.String) -> dict[str, pl.Series]:
+def _on_subset(
+    frame: pl.DataFrame, mask: pl.Expr | pl.Series, exprs: dict[str, pl.Expr], dtype=pl.String
+) -> dict[str, pl.Series]:
     """Evaluate exprs only on the rows where mask holds (null elsewhere): the body regexes are the
     costliest part of the stage and most rows do not need them."""
-    sub = frame.with_row_index("_i").filter(mask)
-    vals = sub.select("_i", *[e.alias(k) for k, e in exprs.items()])
+    sub = frame.with_row_index("__normalize_row").filter(mask)
+    vals = sub.select("__normalize_row", *[e.alias(k) for k, e in exprs.items()])
     out = {}
     for k in exprs:
         full = pl.Series(k, [], dtype=vals.schema[k] if vals.height else dtype).extend_constant(None, frame.height)
-        out[k] = full.scatter(vals["_i"], vals[k]) if vals.height else full
+        out[k] = full.scatter(vals["__normalize_row"], vals[k]) if vals.height else full
     return out
 
 
@@ -105,7 +107,8 @@ def normalize_postings(df: pl.DataFrame) -> pl.DataFrame:
         _as_date(base.schema["retrieve_date"]).alias("_retr"),
         *[pl.col(col).cast(pl.String).alias(f"_x_{f}") for f, (col, _, _) in _FIELDS.items()],
     )
-    need_body = pl.any_horizontal([_blank(pl.col(col).cast(pl.String)) for col, _, _ in _FIELDS.values()]) & ~_blank(body)
+    any_blank = pl.any_horizontal([_blank(pl.col(col).cast(pl.String)) for col, _, _ in _FIELDS.values()])
+    need_body = any_blank & ~_blank(body)
     snippets = _body.candidates(body)
     cand_cols = _on_subset(
         base,
@@ -139,13 +142,13 @@ def normalize_postings(df: pl.DataFrame) -> pl.DataFrame:
     loc_keys = work.get_column("_k_location").unique().to_list()
     loc = resolve_locations(loc_keys)
 
+    join = {"how": "left", "nulls_equal": True, "maintain_order": "left"}
     out = (
-        work.join(sal, left_on=["_k_salary", "_src"], right_on=["salary_key", "source"], how="left", nulls_equal=True)
-        .join(edu, left_on="_k_education", right_on="education_key", how="left", nulls_equal=True)
-        .join(exp, left_on="_k_experience", right_on="experience_key", how="left", nulls_equal=True)
-        .join(dat, left_on=["_date", "_retr"], right_on=["release_date_key", "retrieve_key"], how="left", nulls_equal=True)
-        .join(loc, left_on="_k_location", right_on="location_key", how="left", nulls_equal=True)
-        .sort("_row")
+        work.join(sal, left_on=["_k_salary", "_src"], right_on=["salary_key", "source"], **join)
+        .join(edu, left_on="_k_education", right_on="education_key", **join)
+        .join(exp, left_on="_k_experience", right_on="experience_key", **join)
+        .join(dat, left_on=["_date", "_retr"], right_on=["release_date_key", "retrieve_key"], **join)
+        .join(loc, left_on="_k_location", right_on="location_key", **join)
     )
 
     # An inferred value counts only when the snippet parsed; otherwise the field is plainly missing.
@@ -171,16 +174,23 @@ def normalize_postings(df: pl.DataFrame) -> pl.DataFrame:
                 null_if_not[c] = pl.when(failed_snippet).then(None).otherwise(pl.col(c))
     out = out.with_columns(**null_if_not)
 
-    extra = base.select(_body.language_expr(pl.col("title_extracted").cast(pl.String), body).alias("language_norm"))
     # only bodies with markup, entities, runs of blank space or a 51job trailer need the regex pass
-    dirty = body.str.contains(_body.DIRTY).fill_null(False)
-    cleaned = _on_subset(base, dirty, {"body_norm": _body.body_norm_expr(body)})["body_norm"]
-    stripped = base.select(body.str.strip_chars().alias("body_norm"))["body_norm"]
-    body_norm = pl.select(
-        pl.when(pl.lit(base.select(dirty.alias("d"))["d"])).then(pl.lit(cleaned)).otherwise(pl.lit(stripped))
-    ).to_series()
-    body_norm = pl.select(pl.when(body_norm.str.len_chars() > 0).then(body_norm)).to_series().alias("body_norm")
-    extra = extra.with_columns(body_norm).select("body_norm", "language_norm")
-    added = out.select(NORMALIZED_COLUMNS[: -len(INFERRED_COLUMNS) - 2]).hstack(extra).hstack(out.select(INFERRED_COLUMNS))
+    bodies = base.select(
+        body.str.contains(_body.DIRTY).fill_null(False).alias("dirty"),
+        body.str.strip_chars().alias("stripped"),
+        pl.col("title_extracted").cast(pl.String).alias("title"),
+    )
+    cleaned = _on_subset(base, bodies["dirty"], {"body_norm": _body.body_norm_expr(body)})["body_norm"]
+    extra = bodies.with_columns(cleaned).select(
+        "title",
+        pl.when(pl.col("dirty")).then(pl.col("body_norm")).otherwise(pl.col("stripped")).alias("body_norm"),
+    )
+    # language of the cleaned text: &nbsp; and markup would count as foreign characters
+    extra = extra.select(
+        pl.when(pl.col("body_norm") != "").then(pl.col("body_norm")).alias("body_norm"),
+        _body.language_expr(pl.col("title"), pl.col("body_norm")).alias("language_norm"),
+    )
+    head = NORMALIZED_COLUMNS[: -len(INFERRED_COLUMNS) - 2]
+    added = out.select(head).hstack(extra).hstack(out.select(INFERRED_COLUMNS))
     kept = df.drop([c for c in NORMALIZED_COLUMNS if c in df.columns])
     return kept.hstack(added.select(NORMALIZED_COLUMNS))

@@ -20,8 +20,8 @@ _DETAILS: list[tuple[str, str, str]] = [
     ("vocational high school", "middle school", r"中专|中技|职高|技校|职业高中|中职|vocational"),
     ("high school", "middle school", r"高中|high school|secondary school"),
     ("associate", "associate", r"大专|专科|高职|associate|junior college|diploma"),
-    ("bachelor", "bachelor", r"本科|学士|bachelor|undergraduate|\bb\.?s\.?c?\b|\bb\.?a\b"),
-    ("master", "master", r"硕士|研究生|mba|emba|master|\bm\.?s\.?c?\b|postgraduate"),
+    ("bachelor", "bachelor", r"本科|学士|bachelor|undergraduate|\bbsc\b|\bb\.sc\b"),
+    ("master", "master", r"硕士|研究生|mba|emba|master|\bmsc\b|\bm\.sc\b|postgraduate"),
     ("doctoral", "doctoral", r"博士|phd|ph\.d|doctor"),
 ]
 _NONE = r"^(?:学历)?不限$|^无$|学历不限|不限学历|无学历要求|学历无要求|no (?:degree|education) (?:required|requirement)|any degree|^(?:unlimited|any|none)$"

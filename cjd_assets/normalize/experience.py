@@ -1,5 +1,9 @@
 """Desired experience -> exact/minimum/maximum years and the study's levels (schema.EXPERIENCE_LEVELS).
 
+exact_years is the single stated number (null for a range); exact_level is the level of that number, or
+the level of a range whose both ends fall in one level (1-3年 -> junior; 5-10年 has none), and
+"junior" for an upper bound of at most 5 years (1年以下, as the study lists it), "senior" for a lower
+bound above 15 years; other open ranges (3年以上) have none: use the minimum level.
 Levels (study): 0 years = "no experience" (在校生/应届生, 无需经验, 无经验); up to 5 years = "junior"
 (一年以下, 实习/internship); over 5 up to 15 = "mid"; over 15 = "senior". A level is derived from each
 of exact/minimum/maximum years. 经验不限/不限 is "no requirement" (nulls with that status).
@@ -96,7 +100,18 @@ def parse_experience(df: pl.DataFrame, text: str = "experience_key") -> pl.DataF
         .otherwise(pl.lit("unparsed"))
     )
     d = d.with_columns(
-        pl.when(c("_intern_only")).then(pl.lit("junior")).otherwise(years_to_level(ex)).alias("desired_experience_exact_level_norm"),
+        # a range inside one level (1-3年) states that level exactly, though not an exact number of years
+        pl.when(c("_intern_only"))
+        .then(pl.lit("junior"))
+        .when(ex.is_not_null())
+        .then(years_to_level(ex))
+        .when(years_to_level(mn) == years_to_level(mx))
+        .then(years_to_level(mn))
+        .when(mn.is_null() & (mx > 0) & (mx <= 5))  # 一年以下 is junior (study)
+        .then(pl.lit("junior"))
+        .when(mx.is_null() & (mn > 15))  # 20年以上 can only be senior
+        .then(pl.lit("senior"))
+        .alias("desired_experience_exact_level_norm"),
         years_to_level(mn).alias("desired_experience_minimum_level_norm"),
         years_to_level(mx).alias("desired_experience_maximum_level_norm"),
         status.alias("desired_experience_status_norm"),

@@ -175,7 +175,7 @@ def english_name(full: str, alias: str | None = None) -> str:
             stem = full[: -len(suffix)]
             # the alias drops ethnic and other inner parts (延边朝鲜族自治州 -> 延边); generic aliases
             # (高新区 for 长春高新技术产业开发区) do not start the full name and are ignored
-            if alias and len(alias) >= 2 and full.startswith(alias):
+            if alias and len(alias) >= 2 and stem.startswith(alias):
                 stem = alias
             return f"{pinyin_name(stem)} {en}"
     return pinyin_name(full)
@@ -331,6 +331,13 @@ def _road(text: str, end: int, name: str) -> bool:
     return nxt in _ROAD_NEXT or (nxt in "东西南北中" and end + 1 < len(text) and text[end + 1] in _ROAD_NEXT)
 
 
+def _token_end(text: str, end: int) -> bool:
+    """The name ends a token: string end, a separator, or an old suffix (莱芜市, 吴江市) then one of those."""
+    if end >= len(text) or text[end] in _SEPARATORS:
+        return True
+    return text[end] in "市县区" and (end + 1 >= len(text) or text[end + 1] in _SEPARATORS)
+
+
 def _walk(ix: _Index, text: str) -> tuple[str | None, str | None, str | None, str | None, str]:
     """Greedy left-to-right match of province, prefecture, county, township; returns the rest as details."""
     prov = city = county = town = None
@@ -361,6 +368,14 @@ def _walk(ix: _Index, text: str) -> tuple[str | None, str | None, str | None, st
                     cands = [ranked[0][1]] if ranked else cands
                 if len(cands) != 1 and city is not None:
                     cands = [c for c in ix.county_alias.get(t, ()) if c[0] == prov and c[1] == city]
+                elif not cands and prov is None and _token_end(text, i + L):
+                    # a bare short county name (通州, 思茅, 莱芜市 after a merger) standing as a whole token
+                    cands = list(ix.county_alias.get(t, ()))
+                    if len(cands) > 1:
+                        ranked = sorted((_MAJOR_CITIES[c[1]], c) for c in cands if c[1] in _MAJOR_CITIES)
+                        cands = [ranked[0][1]] if ranked else cands
+                    if len(cands) == 1 and i + L < n and text[i + L] in "市县区":
+                        L += 1  # the old suffix goes with the name
                 if len(cands) == 1:
                     hit = cands[0]
                     break
@@ -390,6 +405,11 @@ def _walk(ix: _Index, text: str) -> tuple[str | None, str | None, str | None, st
             prov, city = hit[0], hit[1] or city
             county = hit[2] or county
             i += L
+            # an alias followed by an older or colloquial suffix (红谷滩新区 for 红谷滩区)
+            for suffix in ("新区", "市", "区", "县"):
+                if text.startswith(suffix, i) and _token_end(text, i + len(suffix)) and not t.endswith(suffix):
+                    i += len(suffix)
+                    break
             if prov in _MUNICIPALITIES and city is None:
                 city = prov
     rest = text[i:].strip("".join(_SEPARATORS))
@@ -414,10 +434,17 @@ def _row(ix: _Index, prov, city, county, town, rest, status, raw) -> tuple:
         rest = _TRAILING_REQUIREMENTS.sub("", rest).strip("".join(_SEPARATORS))
     if (prov, city) not in ix.codes and city is not None:
         city = None
-    if (prov, city, county) not in ix.codes:
-        county = None
+    if county and (prov, city, county) not in ix.codes:
+        # a rename target spelled with another suffix (玉环县 -> 玉环区 in the change list, 玉环市 today)
+        same = [c for c in ix.county_alias.get(county[:-1], ()) if c[:2] == (prov, city)]
+        county = same[0][2] if len(same) == 1 else None
     code = ix.codes.get((prov, city, county)) or ix.codes.get((prov, city)) or ix.codes.get((prov,))
     level = "township" if town else "county" if county else "prefecture" if city else "province"
+    if city and "直辖" in city:
+        # 省直辖行政区划: county-level cities under the province (琼海, 仙桃) have no prefecture
+        city = None
+        if level == "prefecture":
+            level = "province"
     zone_zh = zone_en = None
     if ix.zone_re is not None:
         m = ix.zone_re.search(raw)
