@@ -29,7 +29,9 @@ def _instance():
 def _run(defs, job: str, instance, partition_key: str | None = None) -> None:
     started = time.monotonic()
     result = defs.resolve_job_def(job).execute_in_process(
-        instance=instance, partition_key=partition_key, raise_on_error=False
+        instance=instance, partition_key=partition_key, raise_on_error=False,
+        # Step-level INFO on the terminal; the full DEBUG log is in the Dagster UI.
+        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
     )
     took = time.monotonic() - started
     if not result.success:
@@ -54,8 +56,10 @@ def _print_outputs(database: str) -> None:
                 "FROM classified_postings GROUP BY 1 ORDER BY 1",
             )
         tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables ORDER BY 1").fetchall()]
+    import polars as pl
+
     print("\nTable 1 — postings by category\n")
-    print(wh.markdown_preview(table1, max_rows=10))
+    print(wh.markdown_preview(table1.with_columns(pl.col(pl.Float64).round(3)), max_rows=10))
     print(f"\nDuckDB: {database} ({len(tables)} tables: {', '.join(tables)})")
     report = data_dir() / "lake" / "report" / "report.html"
     if report.exists():
@@ -79,7 +83,7 @@ def demo(args: argparse.Namespace) -> None:
     instance = _instance()
     with DemoBoard(corpus) as board:
         print(f"[cjd] demo board with {len(corpus)} postings on {board.address}")
-        os.environ["CJD_CRAWL_SEEDS"] = ",".join(board.seed_urls())
+        os.environ["CJD_CRAWL_SEEDS"] = " ".join(board.seed_urls())
         # The board answers like a proxy, so the crawler fetches the boards' real-looking URLs from it.
         os.environ["CJD_CRAWL_PROXY"] = board.address
         os.environ.setdefault("CJD_CRAWL_RATE", "200")

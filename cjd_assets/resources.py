@@ -68,7 +68,8 @@ class CrawlerSettings(dg.ConfigurableResource):
     @classmethod
     def from_env(cls) -> "CrawlerSettings":
         return cls(
-            seed_urls=_env_list("CJD_CRAWL_SEEDS"),
+            # Whitespace-separated: board URLs may contain commas (51job's search URLs do).
+            seed_urls=os.environ.get("CJD_CRAWL_SEEDS", "").split(),
             allowed_domains=_env_list("CJD_CRAWL_DOMAINS", BOARD_DOMAINS),
             proxy=os.environ.get("CJD_CRAWL_PROXY") or None,
             per_host_concurrency=int(os.environ.get("CJD_CRAWL_CONCURRENCY", "4")),

@@ -30,7 +30,7 @@ def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
         con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'",
             [table],
-        ).fetchone()[0]
+        ).fetchall()[0][0]
     )
 
 
@@ -38,7 +38,7 @@ def row_count(con: duckdb.DuckDBPyConnection, table: str, where: str = "", param
     if not table_exists(con, table):
         return 0
     sql = f"SELECT count(*) FROM {_ident(table)}" + (f" WHERE {where}" if where else "")
-    return int(con.execute(sql, params or []).fetchone()[0])
+    return int(con.execute(sql, params or []).fetchall()[0][0])
 
 
 def write_table(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) -> int:

@@ -284,6 +284,9 @@ LOCATION_CASES = [
     ("北京市 朝阳区 立水桥南(地铁站)", "北京市", "北京市", "朝阳区", None, "立水桥南(地铁站", "county", "110105", "resolved"),
     ("浦东新区", "上海市", "上海市", "浦东新区", None, None, "county", "310115", "resolved"),
     ("南山区科技园", "广东省", "深圳市", "南山区", None, "科技园", "county", "440305", "resolved"),
+    ("望京soho", "北京市", "北京市", "朝阳区", "望京街道", "soho", "township", "110105", "resolved"),
+    ("燕郊开发区", "河北省", "廊坊市", "三河市", "燕郊镇", "开发区", "township", "131082", "resolved"),
+    ("金桥", None, None, None, None, None, None, None, "unparsed"),  # a town in 9 counties: no guess
     ("北京,上海", "北京市", "北京市", None, None, "上海", "prefecture", "110000", "multiple"),
     ("全国", None, None, None, None, None, "country", None, "nationwide"),
     ("异地招聘", None, None, None, None, None, "country", None, "unspecified"),

@@ -44,6 +44,7 @@ FIELDS = {
         "location_status_norm",
         ("resolved", "multiple", "nationwide", "unspecified", "remote", "foreign"),
     ),
+    "release_date": ("release_date_text", "release_date_extracted", "release_date_parse_status_norm", ("parsed",)),
 }
 
 

@@ -97,9 +97,10 @@ def job_classifier(
 
 
 def latest_model(con) -> tuple[str, str, dict]:
-    row = con.execute(
+    rows = con.execute(
         "SELECT model_version, model_path, metrics_json FROM job_classifier ORDER BY trained_at DESC LIMIT 1"
-    ).fetchone()
+    ).fetchall()
+    row = rows[0] if rows else None
     if row is None:
         raise dg.Failure(description="No trained classifier: materialize job_classifier first.")
     return row[0], row[1], json.loads(row[2])
@@ -165,7 +166,7 @@ def classified_postings(
         else:
             pending_sql = f"""SELECT id, {', '.join(CLASSIFIER_TEXT_COLUMNS)}, {text_hash} AS input_hash
                 FROM deduplicated_postings WHERE is_primary ORDER BY id"""
-        pending = con.execute(f"SELECT count(*) FROM ({pending_sql})").fetchone()[0]
+        pending = con.execute(f"SELECT count(*) FROM ({pending_sql})").fetchall()[0][0]
         context.log.info(f"classifying {pending:,} new or changed postings with model {version}")
         done = 0
         now = datetime.now(timezone.utc)
@@ -189,7 +190,7 @@ def classified_postings(
         )
         primaries = wh.row_count(con, "deduplicated_postings", "is_primary")
         classified = wh.row_count(con, "classified_postings")
-        distinct = con.execute("SELECT count(DISTINCT id) FROM classified_postings").fetchone()[0]
+        distinct = con.execute("SELECT count(DISTINCT id) FROM classified_postings").fetchall()[0][0]
         predicted = wh.read_frame(con, "SELECT job_category_pr FROM classified_postings")["job_category_pr"]
         corrected = classify.corrected_counts(
             predicted, metrics["confusion"], n_boot=classifier_settings.bootstrap_samples

@@ -32,7 +32,7 @@ def deduplicated_postings(context: dg.AssetExecutionContext, warehouse: Warehous
         bad_groups = con.execute(
             "SELECT count(*) FROM (SELECT source, posting_key FROM deduplicated_postings "
             "GROUP BY ALL HAVING sum(is_primary::INT) <> 1)"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         near = dedup.near_duplicates(con, "deduplicated_postings")
         preview = wh.read_frame(
             con,

@@ -28,7 +28,7 @@ def find_harvest_file(lake: Lake, partition_key: str) -> Path | None:
 def _crawl(context: dg.AssetExecutionContext, lake: Lake, crawler: CrawlerSettings, key: str):
     if not crawler.seed_urls:
         raise dg.Failure(
-            description="No crawl seeds configured: set CJD_CRAWL_SEEDS (comma-separated listing URLs) "
+            description="No crawl seeds configured: set CJD_CRAWL_SEEDS (space-separated listing URLs) "
             "or drop harvest files into the landing directory instead."
         )
     config = hv.CrawlConfig(

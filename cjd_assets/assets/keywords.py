@@ -42,7 +42,7 @@ def ai_keyword_postings(context: dg.AssetExecutionContext, warehouse: Warehouse)
         wh.write_table(con, "ai_keyword_postings", out)
         outside = con.execute(
             "SELECT count(*) FROM ai_keyword_postings WHERE job_category_pr NOT IN ('TT1', 'TT2')"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
     top = (
         out.group_by("job_category_pr", "keyword_en").agg(postings=pl.col("id").n_unique())
         .sort("postings", descending=True).head(15)

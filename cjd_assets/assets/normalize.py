@@ -67,7 +67,7 @@ def normalized_postings(context: dg.AssetExecutionContext, warehouse: Warehouse)
             f"SELECT id, {', '.join(NORMALIZE_INPUT_COLUMNS)}, {h} AS input_hash "
             f"FROM deduplicated_postings WHERE is_primary {extra} ORDER BY id"
         )
-        pending = con.execute(f"SELECT count(*) FROM ({pending_sql})").fetchone()[0]
+        pending = con.execute(f"SELECT count(*) FROM ({pending_sql})").fetchall()[0][0]
         context.log.info(f"normalizing {pending:,} new or changed postings (rules {version})")
         now = datetime.now(timezone.utc)
         done = 0
@@ -83,7 +83,7 @@ def normalized_postings(context: dg.AssetExecutionContext, warehouse: Warehouse)
             done += batch.height
             context.log.info(f"normalized {done:,}/{pending:,}")
         total = wh.row_count(con, "normalized_postings")
-        distinct = con.execute("SELECT count(DISTINCT id) FROM normalized_postings").fetchone()[0]
+        distinct = con.execute("SELECT count(DISTINCT id) FROM normalized_postings").fetchall()[0][0]
         primaries = wh.row_count(con, "deduplicated_postings", "is_primary")
         c1 = wh.read_frame(
             con,

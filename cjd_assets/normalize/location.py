@@ -146,7 +146,35 @@ _TRAILING_REQUIREMENTS = re.compile(
 
 
 # jionlp's pinyin misses or mis-reads these place-name characters
-_PINYIN_OVERRIDES: dict[str, str] = {"珲春": "Hunchun", "畹町": "Wanding", "六安": "Lu'an", "蚌埠": "Bengbu"}
+_PINYIN_OVERRIDES: dict[str, str] = {
+    "珲春": "Hunchun",
+    "畹町": "Wanding",
+    "六安": "Lu'an",
+    "蚌埠": "Bengbu",
+    "朝阳": "Chaoyang",
+    "乐清": "Yueqing",
+    "乐亭": "Laoting",
+    "单县": "Shanxian",
+    "莘县": "Shenxian",
+    "铅山": "Yanshan",
+    "涡阳": "Guoyang",
+    "大埔": "Dabu",
+    "东阿": "Dong'e",
+    "歙县": "Shexian",
+    "都江堰": "Dujiangyan",
+    "长安": "Chang'an",
+    "长宁": "Changning",
+    "长寿": "Changshou",
+    "长兴": "Changxing",
+    "重庆": "Chongqing",
+    "厦门": "Xiamen",
+    "番禺": "Panyu",
+    "尉氏": "Weishi",
+    "荥阳": "Xingyang",
+    "盱眙": "Xuyi",
+    "曲阜": "Qufu",
+    "济南": "Jinan",
+}
 
 
 @lru_cache(maxsize=None)
@@ -393,8 +421,14 @@ def _walk(ix: _Index, text: str) -> tuple[str | None, str | None, str | None, st
         if hit is None and prov is None:
             # a bare township or area name (望京, 张江, 燕郊) that exists in exactly one county
             for L in range(min(12, n - i), 1, -1):
-                where = ix.global_towns().get(text[i : i + L])
-                if where is not None and len(where) == 1 and not _road(text, i + L, text[i : i + L]):
+                key = text[i : i + L]
+                # subdistricts named after a street (南京路街道) need their county as context
+                where = None if key[-1] in _ROAD_NEXT else ix.global_towns().get(key)
+                if where is not None and len(where) > 1:
+                    # 望京: a Beijing subdistrict and a village town in Sichuan; a job is in the big city
+                    # when exactly one of the places lies in one of the main job markets
+                    where = [w for w in where if w[0][1] in _MAJOR_CITIES]
+                if where and len(where) == 1 and not _road(text, i + L, key):
                     (prov, city, county), town = where[0]
                     i += L
                     hit = ()
