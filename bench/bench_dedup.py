@@ -4,7 +4,7 @@
 
 The rows mimic the study's mix: ~90 % 51job, the rest Liepin, Zhaopin, BOSS, Lagou, CJOL; about a third
 re-harvests of a posting under another URL tail or a mobile host, some longer than others; 5 % without
-a URL (content key), 0.5 % of unknown URL shapes. Bodies are cut from a Chinese text, 40–400 characters.
+a URL (content key), 0.1 % of unknown URL shapes. Bodies are cut from a Chinese text, 40–400 characters.
 """
 
 from __future__ import annotations

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import dagster as dg
 
-from cjd_assets.assets import classify, clusters, dedup, harvest, keywords, normalize, summaries
+from cjd_assets.assets import classify, clusters, dedup, harvest, keywords, normalize, salary, summaries
 from cjd_assets.jobs import analysis_job, harvest_job
 from cjd_assets.resources import default_resources
 from cjd_assets.sensors import analysis_after_harvest, daily_crawl_sensor, harvest_file_sensor
 
-ASSET_MODULES = [harvest, dedup, classify, normalize, keywords, summaries, clusters]
+ASSET_MODULES = [harvest, dedup, classify, normalize, keywords, salary, summaries, clusters]
 
 
 def build_definitions(resources: dict | None = None) -> dg.Definitions:
@@ -24,3 +24,9 @@ def build_definitions(resources: dict | None = None) -> dg.Definitions:
 
 
 defs = build_definitions()
+
+
+def harvest_job_from_environment() -> dg.JobDefinition:
+    """The harvest job rebuilt from environment settings: the target Dagster reconstructs in each process
+    of a multiprocess run or backfill (`dg.reconstructable(harvest_job_from_environment)`)."""
+    return build_definitions().resolve_job_def("harvest_job")

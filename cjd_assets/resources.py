@@ -129,16 +129,19 @@ class ClassifierSettings(dg.ConfigurableResource):
 
 
 class ReportSettings(dg.ConfigurableResource):
-    """Analysis options: the PPP rate of Table 3 (OECD 2021: 4.187 CNY per USD) and the >= N rule of Figure 4."""
+    """Analysis options: the PPP rate of Table 3 (OECD 2021: 4.187 CNY per USD), the >= N rule of Figure 4,
+    and whether Table 3 and Figure 4 fill missing pay with predicted pay (off: stated pay only, as the study)."""
 
     ppp_rate: float = 4.187
     min_province_n: int = 100
+    fill_missing_pay: bool = False
 
     @classmethod
     def from_env(cls) -> "ReportSettings":
         return cls(
             ppp_rate=float(os.environ.get("CJD_PPP_RATE", "4.187")),
             min_province_n=int(os.environ.get("CJD_MIN_PROVINCE_N", "100")),
+            fill_missing_pay=os.environ.get("CJD_FILL_MISSING_PAY", "").lower() in ("1", "true", "yes"),
         )
 
 

@@ -310,6 +310,10 @@ def test_location_english_and_zone():
     r = loc("西安")
     assert r["location_prefecture_en_norm"] == "Xi'an City"
     assert r["location_province_en_norm"] == "Shaanxi Province"
+    # readings jionlp's general-purpose pinyin gets wrong in place names
+    assert loc("北京市朝阳区")["location_county_en_norm"] == "Chaoyang District"
+    assert loc("郫都区")["location_county_en_norm"] == "Pidu District"
+    assert loc("成都")["location_prefecture_en_norm"] == "Chengdu City"
     assert loc("恩施")["location_prefecture_en_norm"] == "Enshi Autonomous Prefecture"
     assert loc("锡林郭勒盟")["location_prefecture_en_norm"] == "Xilinguole League"
     assert loc("阿里地区")["location_prefecture_en_norm"] == "Ali Prefecture"

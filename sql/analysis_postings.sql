@@ -1,6 +1,7 @@
 -- One row per unique posting (the primary of its duplicate group) with its category and normalized
--- fields: the population every table of the study is computed on.
-CREATE OR REPLACE VIEW analysis_postings AS
+-- fields: the population every table of the study is computed on. Salaries are stated pay only;
+-- analysis_postings_filled.sql shows the variant where predicted pay fills the gaps.
+CREATE OR REPLACE VIEW analysis_postings_stated AS
 SELECT
     d.id,
     d.source,
@@ -13,3 +14,5 @@ FROM deduplicated_postings AS d
 JOIN classified_postings AS c USING (id)
 JOIN normalized_postings AS n USING (id)
 WHERE d.is_primary;
+
+CREATE OR REPLACE VIEW analysis_postings AS SELECT * FROM analysis_postings_stated;

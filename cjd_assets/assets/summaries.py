@@ -18,13 +18,26 @@ from cjd_assets.assets.classify import classified_postings
 from cjd_assets.assets.dedup import deduplicated_postings
 from cjd_assets.assets.keywords import ai_keyword_postings
 from cjd_assets.assets.normalize import normalized_postings
+from cjd_assets.assets.salary import salary_predictions
 from cjd_assets.resources import Lake, ReportSettings, Warehouse
 
 ANALYSIS_INPUTS = [deduplicated_postings, classified_postings, normalized_postings, ai_keyword_postings]
 
 
-def prepare_analysis_view(con) -> None:
+PAY_BASIS_STATED = "stated pay"
+PAY_BASIS_FILLED = "stated pay; predicted pay fills gaps"
+
+
+def prepare_analysis_view(con, fill_missing_pay: bool = False) -> str:
+    """Create the `analysis_postings` view; with `fill_missing_pay`, shadow it in this connection only by
+    a temporary view whose annual salary columns fall back to predicted pay (monthly x 12). The stored
+    `*_norm` columns are never changed. Returns the pay basis the summaries are computed on."""
     wh.run_sql(con, "analysis_postings")
+    con.execute("DROP VIEW IF EXISTS temp.analysis_postings")
+    if fill_missing_pay and wh.table_exists(con, "salary_predictions"):
+        wh.run_sql(con, "analysis_postings_filled")
+        return PAY_BASIS_FILLED
+    return PAY_BASIS_STATED
 
 
 @dataclass(frozen=True)
@@ -33,6 +46,7 @@ class Summary:
     description: str
     table: Callable  # (con, ReportSettings) -> pl.DataFrame
     figures: dict[str, Callable] = field(default_factory=dict)  # title -> (table, ReportSettings) -> PNG bytes
+    uses_pay: bool = False  # may fill missing pay with predicted pay when the settings ask for it
 
 
 def _map_bins(table: pl.DataFrame, category: str):
@@ -60,13 +74,15 @@ SUMMARIES: tuple[Summary, ...] = (
     Summary("table3_salary",
             "Table 3: median minimum and maximum annual salary by category in CNY and in PPP dollars.",
             lambda con, s: R.table3_salary(con, ppp_rate=s.ppp_rate),
-            {"Figure 3. Median annual salary by category": lambda t, s: R.figure_3(t, ppp_rate=s.ppp_rate)}),
+            {"Figure 3. Median annual salary by category": lambda t, s: R.figure_3(t, ppp_rate=s.ppp_rate)},
+            uses_pay=True),
     Summary("tt1_salary_by_province",
             "Figure 4: Technical Team 1 median annual salary by province, only provinces with at least the "
             "configured number (default 100) of postings stating a salary.",
             lambda con, s: R.tt1_salary_by_province(con, min_n=s.min_province_n, ppp_rate=s.ppp_rate),
             {"Figure 4. TT1 median salary by province":
-             lambda t, s: R.figure_4(t, ppp_rate=s.ppp_rate, min_n=s.min_province_n)}),
+             lambda t, s: R.figure_4(t, ppp_rate=s.ppp_rate, min_n=s.min_province_n)},
+            uses_pay=True),
     Summary("province_counts",
             "Figures 5 and 6: Technical Team 1 and 2 postings per province, the null-province row being the "
             "share with no usable location.",
@@ -101,20 +117,24 @@ SUMMARIES: tuple[Summary, ...] = (
 def _summary_asset(spec: Summary) -> dg.AssetsDefinition:
     @dg.asset(
         name=f"summary_{spec.name}",
-        deps=ANALYSIS_INPUTS,
+        deps=[*ANALYSIS_INPUTS, salary_predictions] if spec.uses_pay else ANALYSIS_INPUTS,
         group_name="summaries",
         kinds={"duckdb"},
         description=spec.description,
     )
     def _asset(warehouse: Warehouse, report_settings: ReportSettings) -> dg.MaterializeResult:
         with warehouse.connection() as con:
-            prepare_analysis_view(con)
+            basis = prepare_analysis_view(con, fill_missing_pay=spec.uses_pay and report_settings.fill_missing_pay)
             table = spec.table(con, report_settings)
+            if spec.uses_pay:
+                table = table.with_columns(pay_basis=pl.lit(basis))
             wh.write_table(con, f"summary_{spec.name}", table)
         metadata: dict = {
             "dagster/row_count": table.height,
             "table": dg.MetadataValue.md(R.to_markdown(table, max_rows=30)),
         }
+        if spec.uses_pay:
+            metadata["pay_basis"] = basis
         for title, make in spec.figures.items():
             metadata[title] = dg.MetadataValue.md(R.png_markdown(make(table, report_settings), alt=title))
         return dg.MaterializeResult(metadata=metadata)
@@ -126,7 +146,7 @@ summary_assets = [_summary_asset(s) for s in SUMMARIES]
 
 
 @dg.asset(
-    deps=summary_assets,
+    deps=[*summary_assets, salary_predictions],
     group_name="summaries",
     kinds={"duckdb", "html"},
 )
@@ -134,9 +154,12 @@ def summary_report(warehouse: Warehouse, lake: Lake, report_settings: ReportSett
     """The readable report: every table and figure of the study on our data in one self-contained HTML
     file (figures embedded; every posting-derived string escaped), written under the lake."""
     with warehouse.connection() as con:
-        prepare_analysis_view(con)
+        basis = prepare_analysis_view(con, fill_missing_pay=report_settings.fill_missing_pay)
+        title = "China's AI workforce: demand for AI talent in job postings"
+        if basis == PAY_BASIS_FILLED:
+            title += " (salaries: predicted pay fills gaps in stated pay)"
         html_text, figures = R.build_report(
-            con, ppp_rate=report_settings.ppp_rate, min_n=report_settings.min_province_n,
+            con, ppp_rate=report_settings.ppp_rate, min_n=report_settings.min_province_n, title=title,
             generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         )
     path = lake.path("report", "report.html")
@@ -147,6 +170,7 @@ def summary_report(warehouse: Warehouse, lake: Lake, report_settings: ReportSett
         metadata={
             "report": dg.MetadataValue.path(str(path)),
             "figures": len(figures),
+            "pay_basis": basis,
             "size_kb": round(len(html_text.encode()) / 1024, 1),
             "Table 1": dg.MetadataValue.md(open_table1(warehouse)),
         }

@@ -224,11 +224,12 @@ class BertBackend:
 
 
 def build_tiny_bert(path: Path, texts: list[str], hidden_size: int = 32, layers: int = 2, heads: int = 2,
-                    max_position: int = 256, seed: int = 0) -> Path:
+                    max_position: int = 256, seed: int = 0, intermediate_size: int | None = None) -> Path:
     """Write a small random BERT (config, weights, character vocab.txt, fast tokenizer) into `path`.
 
     The vocabulary is BERT's special tokens plus every character of `texts` (lower-cased, as the
-    tokenizer does), so a test needs no download. Pass the result as `model_name_or_path`.
+    tokenizer does), so a test needs no download. Pass the result as `model_name_or_path`. With
+    hidden_size=768, layers=12, heads=12, intermediate_size=3072 it has bert-base's shape (for timing).
     """
     import torch
     from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
@@ -250,7 +251,7 @@ def build_tiny_bert(path: Path, texts: list[str], hidden_size: int = 32, layers:
     tokenizer.save_pretrained(path)
     torch.manual_seed(seed)
     config = BertConfig(vocab_size=len(vocab), hidden_size=hidden_size, num_hidden_layers=layers,
-                        num_attention_heads=heads, intermediate_size=hidden_size * 2,
+                        num_attention_heads=heads, intermediate_size=intermediate_size or hidden_size * 2,
                         max_position_embeddings=max_position, num_labels=len(CATEGORIES))
     BertForSequenceClassification(config).save_pretrained(path)
     return path

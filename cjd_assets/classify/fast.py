@@ -32,10 +32,12 @@ class FastParams:
     company_weight: float = 0.3
     title_core_ngrams: tuple[int, int] = (2, 4)
     title_core_weight: float = 0.7
-    # "nbsvm" (one-vs-rest SVMs on naive-Bayes-scaled features), "svm" (plain one-vs-rest) or "logreg"
-    model: str = "nbsvm"
+    # "nbsvm" (one-vs-rest SVMs on naive-Bayes-scaled features), "svm" (plain one-vs-rest), "logreg"
+    # (multinomial), or "nbsvm+logreg" (the standardised sum of the two)
+    model: str = "nbsvm+logreg"
     C: float = 1.0
     nb_alpha: float = 1.0
+    logreg_C: float = 10.0  # the logistic-regression half of "nbsvm+logreg"
     class_weight: str | None = "balanced"  # the rarer teams (COMMERCIAL, PRODUCT) are the ones recall misses
     seed: int = 0
     extra: dict = field(default_factory=dict)
@@ -200,10 +202,12 @@ class FastModel:
         Xu = X[:, used]
         coef = np.zeros((n_classes, X.shape[1]), dtype=np.float32)
         intercept = np.full(n_classes, -1e3, dtype=np.float32)  # an absent class can never win
-        if p.model == "nbsvm":
-            w, b = _fit_nbsvm(Xu, y, present, p)
-            coef[np.ix_(present, used)], intercept[present] = w, b
-        elif p.model in ("svm", "logreg"):
+        if p.model not in ("nbsvm", "svm", "logreg", "nbsvm+logreg"):
+            raise ValueError(f"unknown fast model {p.model!r}")
+        parts = []
+        if p.model in ("nbsvm", "nbsvm+logreg"):
+            parts.append(_fit_nbsvm(Xu, y, present, p))
+        if p.model in ("svm", "logreg", "nbsvm+logreg"):
             if p.model == "svm":
                 from sklearn.svm import LinearSVC
 
@@ -211,15 +215,24 @@ class FastModel:
             else:
                 from sklearn.linear_model import LogisticRegression
 
-                clf = LogisticRegression(C=p.C, class_weight=p.class_weight, max_iter=3000)
+                clf = LogisticRegression(C=p.C if p.model == "logreg" else p.logreg_C, class_weight=p.class_weight,
+                                         max_iter=3000)
             clf.fit(Xu, y)
             if len(present) == 2 and clf.coef_.shape[0] == 1:  # sklearn's binary case: one row
-                coef[present[1], used], intercept[present[1]] = clf.coef_[0], clf.intercept_[0]
-                coef[present[0], used], intercept[present[0]] = -clf.coef_[0], -clf.intercept_[0]
+                parts.append((np.vstack([-clf.coef_[0], clf.coef_[0]]), np.array([-clf.intercept_[0],
+                                                                                  clf.intercept_[0]])))
             else:
-                coef[np.ix_(present, used)], intercept[present] = clf.coef_, clf.intercept_
-        else:
-            raise ValueError(f"unknown fast model {p.model!r}")
+                parts.append((clf.coef_, clf.intercept_))
+        w_sum = np.zeros((len(present), Xu.shape[1]))
+        b_sum = np.zeros(len(present))
+        for w, b in parts:
+            # scores of different models live on different scales: standardise before adding, which
+            # keeps the sum one linear model (one weight matrix, same prediction cost)
+            scale = float(np.std(np.asarray(Xu @ w.T) + b)) if len(parts) > 1 else 1.0
+            scale = scale or 1.0
+            w_sum += w / scale
+            b_sum += b / scale
+        coef[np.ix_(present, used)], intercept[present] = w_sum, b_sum
         self.coef, self.intercept = coef, intercept
         self._coef_t = None
         self.temperature = 1.0
@@ -273,7 +286,7 @@ class FastBackend:
     """The backend interface `Classifier` uses: train, predict_proba in batches, save, load."""
 
     default_batch_size = 8192
-    training_log: list = []
+    training_log: tuple = ()  # no epochs to log
 
     def __init__(self, model: FastModel):
         self.model = model

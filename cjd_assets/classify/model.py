@@ -1,13 +1,15 @@
 """The job classifier: training, the precision-favouring decision rule, prediction, saving and loading.
 
 Decision rule (tuned on the validation split): take the most probable category, but TT1 or TT2 is
-only accepted when its probability reaches that category's threshold; otherwise the next most
-probable category that passes is taken (NOT_AI, COMMERCIAL and PRODUCT always pass). The thresholds
-are chosen on a grid, by coordinate ascent, to maximise the mean over categories of F0.5 for TT1 and
-TT2 (precision weighted over recall, as the study favours precision for the technical teams) and F1
-for the others, so the precision lost by the categories that receive the fallbacks is counted. Ties
-go to the lowest threshold so the rule only bites when it helps. The distribution columns stay the model's probabilities, so
-`job_category_pr` is not always their argmax.
+only accepted when its probability reaches that category's threshold; otherwise the posting is
+NOT_AI (guideline rule 7: a doubtful posting takes the less technical label, NOT_AI first; on the
+shared annotations this beat falling back to the next most probable category, which
+`fallback=None` selects). Each threshold is the lowest on a grid at which the category's validation
+precision reaches `precision_target` (default 0.95), which keeps the most recall that meets the
+target. Where no threshold reaches it, the threshold maximises the mean over categories of F0.5 for
+TT1/TT2 and F1 for the others, so the precision lost by the categories receiving the fallbacks is
+counted. TT1 is tuned first, then TT2 with TT1's threshold in place. The distribution columns stay
+the model's calibrated probabilities, so `job_category_pr` is not always their argmax.
 """
 
 from __future__ import annotations
@@ -41,15 +43,21 @@ def labels_to_index(labels: pl.Series | list[str]) -> np.ndarray:
     return np.array([idx[v] for v in values], dtype=np.int64)
 
 
-def apply_decision_rule(proba: np.ndarray, thresholds: dict[str, float]) -> np.ndarray:
-    """Class index per row: the most probable class whose probability passes its threshold."""
+def apply_decision_rule(proba: np.ndarray, thresholds: dict[str, float], fallback: str | None = "NOT_AI"
+                        ) -> np.ndarray:
+    """Class index per row: the most probable class if it passes its threshold, else `fallback`.
+
+    fallback=None takes the most probable class that passes instead.
+    """
     if proba.shape[0] == 0:
         return np.zeros(0, dtype=np.int64)
     t = np.array([thresholds.get(c, 0.0) for c in CATEGORIES])
     passes = proba >= t[None, :]
     passes[:, CATEGORIES.index("NOT_AI")] = True  # always something to fall back to
-    masked = np.where(passes, proba, -1.0)
-    return masked.argmax(axis=1)
+    if fallback is not None:
+        top = proba.argmax(axis=1)
+        return np.where(passes[np.arange(len(top)), top], top, CATEGORIES.index(fallback))
+    return np.where(passes, proba, -1.0).argmax(axis=1)
 
 
 def _fbeta(y: np.ndarray, pred: np.ndarray, k: int, beta: float) -> float:
@@ -72,20 +80,33 @@ def _objective(y: np.ndarray, pred: np.ndarray, beta: float) -> float:
     return float(np.mean(scores)) if scores else 0.0
 
 
-def tune_thresholds(proba: np.ndarray, y: np.ndarray, beta: float = 0.5) -> dict[str, float]:
-    """Thresholds for TT1 and TT2 maximising the rule's objective on held-out rows (see module doc)."""
+def _precision(y: np.ndarray, pred: np.ndarray, k: int) -> float:
+    predicted = int(np.sum(pred == k))
+    return float(np.sum((pred == k) & (y == k)) / predicted) if predicted else 1.0
+
+
+def tune_thresholds(proba: np.ndarray, y: np.ndarray, precision_target: float | None = 0.95,
+                    beta: float = 0.5, fallback: str | None = "NOT_AI") -> dict[str, float]:
+    """Thresholds for TT1 and TT2 on held-out rows (see module doc)."""
     thresholds = {c: 0.0 for c in CATEGORIES}
     if len(y) == 0:
         return thresholds
-    for _ in range(2):  # coordinate ascent: TT1 then TT2, twice, as each changes the other's optimum
-        for c in THRESHOLDED:
-            if not np.any(y == CATEGORIES.index(c)):
-                continue
-            best_t, best = thresholds[c], -1.0
-            for t in _THRESHOLD_GRID:
-                score = _objective(y, apply_decision_rule(proba, dict(thresholds, **{c: float(t)})), beta)
+    for c in THRESHOLDED:
+        k = CATEGORIES.index(c)
+        if not np.any(y == k):
+            continue
+        trials = [(float(t), apply_decision_rule(proba, dict(thresholds, **{c: float(t)}), fallback))
+                  for t in _THRESHOLD_GRID]
+        reaching = [t for t, pred in trials if precision_target is not None
+                    and np.any(pred == k) and _precision(y, pred, k) >= precision_target]
+        if reaching:
+            thresholds[c] = min(reaching)  # the most recall that meets the precision target
+        else:
+            best_t, best = 0.0, -1.0
+            for t, pred in trials:
+                score = _objective(y, pred, beta)
                 if score > best + 1e-9:
-                    best_t, best = float(t), score
+                    best_t, best = t, score
             thresholds[c] = best_t
     return thresholds
 
@@ -112,8 +133,9 @@ class Classifier:
     """A trained job classifier of either backend. Build it with `train_classifier` or `load_classifier`."""
 
     def __init__(self, backend: str, model, params: dict, thresholds: dict[str, float], version: str,
-                 metrics: dict | None = None):
+                 metrics: dict | None = None, fallback: str | None = "NOT_AI"):
         self.backend = backend
+        self.fallback = fallback
         self._model = model
         self.params = params
         self.thresholds = thresholds
@@ -132,7 +154,7 @@ class Classifier:
                 progress: Progress | None = None) -> pl.DataFrame:
         """job_category_pr and job_category0..4_distribution_pr, one row per input row, same order."""
         proba = self.predict_proba(df, batch_size=batch_size, progress=progress)
-        pred = apply_decision_rule(proba, self.thresholds)
+        pred = apply_decision_rule(proba, self.thresholds, self.fallback)
         cats = np.array(CATEGORIES, dtype=object)[pred] if len(pred) else np.array([], dtype=object)
         return pl.DataFrame(
             [pl.Series("job_category_pr", list(cats), dtype=pl.Utf8)]
@@ -151,6 +173,7 @@ class Classifier:
         (path / "metrics.json").write_text(json.dumps(self.metrics, indent=2, ensure_ascii=False, default=str))
         (path / "classifier.json").write_text(json.dumps(
             {"backend": self.backend, "params": self.params, "thresholds": self.thresholds,
+             "fallback": self.fallback,
              "code_version": CODE_VERSION}, indent=2, default=str))
         (path / "version").write_text(self.version + "\n")
         return path
@@ -176,7 +199,7 @@ def load_classifier(path: Path) -> Classifier:
         raise ValueError(f"unknown backend {backend!r} in {path}")
     metrics = json.loads((path / "metrics.json").read_text()) if (path / "metrics.json").exists() else {}
     return Classifier(backend, model, meta["params"], meta["thresholds"], (path / "version").read_text().strip(),
-                      metrics)
+                      metrics, meta.get("fallback", "NOT_AI"))
 
 
 def train_classifier(df: pl.DataFrame, backend: str = "fast", **params) -> Classifier:
@@ -185,12 +208,19 @@ def train_classifier(df: pl.DataFrame, backend: str = "fast", **params) -> Class
     `df` has title_extracted, company_name_extracted, body_extracted and label (and optionally uid and
     split). Without a split column one is assigned (stratified, seeded; `seed`, `val_share`,
     `test_share` params). Test rows are never trained on; when present they are scored into
-    `metrics['test']`. Backend params: see FastParams (fast) and BertParams (bert).
+    `metrics['test']`. Decision-rule params: `precision_target` (0.95; None = objective only),
+    `threshold_beta` (0.5), `fallback` ("NOT_AI"; None = next most probable). Backend params: see
+    FastParams (fast) and BertParams (bert).
     """
-    seed = int(params.pop("split_seed", 13))
+    seed = int(params.pop("split_seed", 13))  # only used when df has no split column
     val_share = float(params.pop("val_share", 0.15))
     test_share = float(params.pop("test_share", 0.15))
     beta = float(params.pop("threshold_beta", 0.5))
+    target = params.pop("precision_target", 0.95)
+    target = None if target is None else float(target)
+    fallback = params.pop("fallback", "NOT_AI")
+    if fallback is not None and fallback not in CATEGORIES:
+        raise ValueError(f"fallback must be one of {CATEGORIES} or None")
     missing = [c for c in (*CLASSIFIER_TEXT_COLUMNS, "label") if c not in df.columns]
     if missing:
         raise ValueError(f"training frame lacks columns {missing}")
@@ -222,9 +252,10 @@ def train_classifier(df: pl.DataFrame, backend: str = "fast", **params) -> Class
 
     thresholds = {c: 0.0 for c in CATEGORIES}
     if val.height:
-        thresholds = tune_thresholds(model.predict_proba(val), labels_to_index(val["label"]), beta)
-    version = model_version(backend, {**resolved, "threshold_beta": beta}, df)
-    clf = Classifier(backend, model, resolved, thresholds, version)
+        thresholds = tune_thresholds(model.predict_proba(val), labels_to_index(val["label"]), target, beta, fallback)
+    version = model_version(backend, {**resolved, "threshold_beta": beta, "precision_target": target,
+                                              "fallback": fallback}, df)
+    clf = Classifier(backend, model, resolved, thresholds, version, fallback=fallback)
 
     from cjd_assets.classify.evaluate import evaluate
 
@@ -233,6 +264,7 @@ def train_classifier(df: pl.DataFrame, backend: str = "fast", **params) -> Class
         "backend": backend,
         "rows": {"train": train.height, "validation": val.height, "test": test.height},
         "thresholds": thresholds,
+        "fallback": fallback,
         "train_seconds": round(train_seconds, 2),
         "training_log": getattr(model, "training_log", []),
     }

@@ -174,7 +174,10 @@ _PINYIN_OVERRIDES: dict[str, str] = {
     "盱眙": "Xuyi",
     "曲阜": "Qufu",
     "济南": "Jinan",
+    "六合": "Luhe",
 }
+# characters whose place-name reading differs from the common one jionlp gives (成都, 郫都, 蚌山)
+_CHAR_READINGS: dict[str, str] = {"都": "du", "蚌": "beng"}
 
 
 @lru_cache(maxsize=None)
@@ -186,10 +189,12 @@ def pinyin_name(text: str) -> str:
         return _PINYIN_OVERRIDES[text]
 
     out: list[str] = []
-    for syl in jio.pinyin(text, formater="simple"):
+    syllables = jio.pinyin(text, formater="simple")
+    chars = list(text) if len(syllables) == len(text) else [""] * len(syllables)
+    for ch, syl in zip(chars, syllables):
         if syl.startswith("<"):
             continue
-        syl = re.sub(r"\d", "", syl).replace("v", "ü")
+        syl = _CHAR_READINGS.get(ch) or re.sub(r"\d", "", syl).replace("v", "ü")
         if out and syl[:1] in ("a", "e", "o"):
             syl = "'" + syl
         out.append(syl)

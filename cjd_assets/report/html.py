@@ -40,7 +40,7 @@ def format_cell(column: str, value) -> str:
         col = column.lower()
         if col.startswith("p_") or col.endswith("p_value"):
             return f"{value:.3g}"
-        if "share" in col or col in ("ci_low", "ci_high"):
+        if "share" in col:
             return f"{value:.1%}"
         if col in ("statistic", "z", "estimate_a", "estimate_b") and abs(value) < 100:
             return f"{value:.3f}"
