@@ -63,10 +63,11 @@ def job_classifier(
     backend = classifier_settings.backend
     context.log.info(f"training the {backend} classifier on {labelled.height} labelled postings")
     model = classify.train_classifier(labelled, backend=backend, **classifier_settings.train_params())
-    model_dir = lake.path("models", f"{model.backend}-{model.version}")
+    model_dir = lake.path("models", model.version)  # the version names its backend already
     model.save(model_dir)
-    test = labelled.filter(pl.col("split") == "test")
-    metrics = classify.evaluate(model, test)
+    metrics = model.metrics.get("test")  # scored on the held-out test split while training
+    if metrics is None:
+        raise dg.Failure(description="The annotations have no test split: the classifier cannot be scored.")
     row = pl.DataFrame(
         {
             "model_version": [model.version],
