@@ -133,3 +133,32 @@ def test_every_asset_materialized(demo_run):
     instance = demo_run["instance"]
     for key in defs.resolve_asset_graph().get_all_asset_keys():
         assert instance.get_latest_materialization_event(key) is not None, key
+
+
+def test_bert_backend_through_the_asset_code_path(demo_run, tmp_path):
+    """A tiny BERT built locally (no download) trains, saves, loads and classifies through the same
+    assets; the classification branch re-runs while normalization keeps its rows."""
+    from cjd_assets.assets.classify import classified_postings, classifier_evaluation, job_classifier
+    from cjd_assets.classify import build_tiny_bert
+
+    corpus = demo_run["corpus"]
+    tiny = build_tiny_bert(tmp_path / "tiny-bert", (corpus["title"] + corpus["company"] + corpus["body"]).to_list())
+    resources = dict(demo_run["defs"].resources)
+    resources["classifier_settings"] = ClassifierSettings(
+        backend="bert", model_name_or_path=str(tiny), epochs=1, batch_size=16, max_length=64,
+        learning_rate=1e-3, annotation_paths=resources["classifier_settings"].annotation_paths,
+        annotation_texts_path=resources["classifier_settings"].annotation_texts_path, bootstrap_samples=20,
+    )
+    instance = demo_run["instance"]
+    normalized_before = _q(demo_run["db"], "SELECT count(*), max(pipeline_date_updated) FROM normalized_postings")
+    result = dg.materialize([job_classifier, classifier_evaluation, classified_postings],
+                            resources=resources, instance=instance)
+    assert result.success
+    meta = {k: v.value for k, v in instance.get_latest_materialization_event(
+        dg.AssetKey("classified_postings")).asset_materialization.metadata.items()}
+    assert meta["classified_this_run"] == N_POSTINGS
+    versions = _q(demo_run["db"], "SELECT DISTINCT model_version FROM classified_postings")
+    assert len(versions) == 1 and versions[0][0].startswith("bert")
+    backend = _q(demo_run["db"], "SELECT backend, model_path FROM job_classifier ORDER BY trained_at DESC LIMIT 1")[0]
+    assert backend[0] == "bert" and Path(backend[1], "label_map.json").exists()
+    assert _q(demo_run["db"], "SELECT count(*), max(pipeline_date_updated) FROM normalized_postings") == normalized_before

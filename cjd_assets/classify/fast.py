@@ -39,6 +39,8 @@ class FastParams:
     nb_alpha: float = 1.0
     logreg_C: float = 10.0  # the logistic-regression half of "nbsvm+logreg"
     class_weight: str | None = "balanced"  # the rarer teams (COMMERCIAL, PRODUCT) are the ones recall misses
+    # training weight of rows whose annotation `confidence` is "low" (1.0 = ignore confidence)
+    low_conf_weight: float = 1.0
     seed: int = 0
     extra: dict = field(default_factory=dict)
 
@@ -109,7 +111,8 @@ def char_ngram_counts(texts: list[str], ngram_range: tuple[int, int], n_features
     return sp.csr_matrix((counts, cols, indptr), shape=(n_docs, n_features))
 
 
-def _fit_nbsvm(X: sp.csr_matrix, y: np.ndarray, classes: np.ndarray, p: FastParams) -> tuple[np.ndarray, np.ndarray]:
+def _fit_nbsvm(X: sp.csr_matrix, y: np.ndarray, classes: np.ndarray, p: FastParams,
+               sample_weight: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """One-vs-rest linear SVMs on features scaled by each class's log-count ratio (NBSVM).
 
     Wang & Manning (2012): scaling by r = log(P(feature | class) / P(feature | rest)) lets a linear
@@ -120,6 +123,8 @@ def _fit_nbsvm(X: sp.csr_matrix, y: np.ndarray, classes: np.ndarray, p: FastPara
 
     binary = X.copy()
     binary.data = np.ones_like(binary.data)
+    if sample_weight is not None:
+        binary = sp.diags(sample_weight.astype(np.float32)) @ binary
     W = np.zeros((len(classes), X.shape[1]), dtype=np.float32)
     b = np.zeros(len(classes), dtype=np.float32)
     for k, c in enumerate(classes):
@@ -131,7 +136,7 @@ def _fit_nbsvm(X: sp.csr_matrix, y: np.ndarray, classes: np.ndarray, p: FastPara
         qq = p.nb_alpha + np.asarray(binary[~pos].sum(axis=0)).ravel()
         r = np.log((pp / pp.sum()) / (qq / qq.sum()))
         clf = LinearSVC(C=p.C, class_weight=p.class_weight, random_state=p.seed, max_iter=5000)
-        clf.fit(X @ sp.diags(r), pos.astype(np.int64))
+        clf.fit(X @ sp.diags(r), pos.astype(np.int64), sample_weight=sample_weight)
         W[k] = clf.coef_[0] * r
         b[k] = clf.intercept_[0]
     return W, b
@@ -188,6 +193,10 @@ class FastModel:
 
     def fit(self, df: pl.DataFrame, y: np.ndarray, n_classes: int) -> FastModel:
         blocks = self._counts(df)
+        sw = None
+        if self.params.low_conf_weight != 1.0 and "confidence" in df.columns:
+            low = (df["confidence"].cast(pl.Utf8).fill_null("") == "low").to_numpy()
+            sw = np.where(low, self.params.low_conf_weight, 1.0)
         n = df.height
         idf = []
         for m in blocks:
@@ -206,7 +215,7 @@ class FastModel:
             raise ValueError(f"unknown fast model {p.model!r}")
         parts = []
         if p.model in ("nbsvm", "nbsvm+logreg"):
-            parts.append(_fit_nbsvm(Xu, y, present, p))
+            parts.append(_fit_nbsvm(Xu, y, present, p, sw))
         if p.model in ("svm", "logreg", "nbsvm+logreg"):
             if p.model == "svm":
                 from sklearn.svm import LinearSVC
@@ -217,7 +226,7 @@ class FastModel:
 
                 clf = LogisticRegression(C=p.C if p.model == "logreg" else p.logreg_C, class_weight=p.class_weight,
                                          max_iter=3000)
-            clf.fit(Xu, y)
+            clf.fit(Xu, y, sample_weight=sw)
             if len(present) == 2 and clf.coef_.shape[0] == 1:  # sklearn's binary case: one row
                 parts.append((np.vstack([-clf.coef_[0], clf.coef_[0]]), np.array([-clf.intercept_[0],
                                                                                   clf.intercept_[0]])))
