@@ -168,7 +168,8 @@ def _child(args) -> None:
 def bench_size(rows: int, keep: bool = False) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix=f"cjd-bench-{rows}-", dir=os.environ.get("CJD_BENCH_TMP")))
     db = str(tmp / "cjd.duckdb")
-    out: dict = {"rows_requested": rows, "loadavg_before": os.getloadavg()}
+    out: dict = {"rows_requested": rows, "loadavg_before": os.getloadavg(),
+                 "started_at": f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC"}
     for phase in ("generate", "pipeline"):
         js = tmp / f"{phase}.json"
         cmd = [sys.executable, __file__, "--child", phase, "--rows", str(rows), "--db", db, "--tmp", str(tmp),
@@ -207,7 +208,7 @@ def markdown(results: list[dict]) -> str:
         "",
         f"Machine: {cores} cores, {_gib(mem)} GiB RAM, {platform.python_implementation()} "
         f"{platform.python_version()}, dagster {dagster.__version__}, duckdb {duckdb.__version__}, "
-        f"polars {polars.__version__}; {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC. The box is shared "
+        f"polars {polars.__version__}; run started {results[0]['started_at']}. The box is shared "
         "(load average in the table): wall time above CPU s / cores means waiting for cores.",
         "",
         f"Goal: 1 M postings end to end < {GOAL_WALL_S // 60} min, peak RSS < {GOAL_RSS_GIB:g} GiB on 2 cores.",
@@ -255,11 +256,25 @@ def markdown(results: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+NOTES_MARKER = "<!-- notes below this line are kept when bench_pipeline.py rewrites the file -->"
+
+
+def write_markdown(path: Path, results: list[dict]) -> None:
+    """Rewrite the generated tables, keeping hand-written notes after NOTES_MARKER."""
+    notes = ""
+    if path.exists():
+        old = path.read_text(encoding="utf-8")
+        if NOTES_MARKER in old:
+            notes = old.split(NOTES_MARKER, 1)[1]
+    path.write_text(markdown(results) + "\n" + NOTES_MARKER + notes, encoding="utf-8")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000])
     ap.add_argument("--out", default=str(HERE / "BENCH_pipeline.md"))
     ap.add_argument("--json-out", help="also write the raw results as JSON here")
+    ap.add_argument("--from-json", help="only re-render the Markdown from a --json-out file")
     ap.add_argument("--keep", action="store_true", help="keep the temporary DuckDB")
     ap.add_argument("--child", choices=["generate", "pipeline"], dest="phase", help=argparse.SUPPRESS)
     ap.add_argument("--db", help=argparse.SUPPRESS)
@@ -270,6 +285,9 @@ def main() -> None:
         args.rows = args.rows[0]
         _child(args)
         return
+    if args.from_json:
+        write_markdown(Path(args.out), json.loads(Path(args.from_json).read_text()))
+        return
     results = []
     for rows in args.rows:
         results.append(bench_size(rows, keep=args.keep))
@@ -277,7 +295,7 @@ def main() -> None:
         print(f"[bench] {rows:,}: {'ok' if p['success'] else 'FAILED'} in {p['total_s']:.1f} s, "
               f"peak RSS {_gib(p['peak_rss'])} GiB", flush=True)
         # Write after every size, so a long 1 M run leaves the 100 k table behind if it is killed.
-        Path(args.out).write_text(markdown(results), encoding="utf-8")
+        write_markdown(Path(args.out), results)
         if args.json_out:
             Path(args.json_out).write_text(json.dumps(results, indent=1))
     print(f"[bench] wrote {args.out}")

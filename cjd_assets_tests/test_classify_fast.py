@@ -244,3 +244,40 @@ def test_corrected_counts_on_real_predictions(fast_clf, real_postings):
     assert out["corrected_count"].sum() == pytest.approx(5000)
     assert (out["ci_low"] <= out["corrected_count"] + 1e-6).all()
     assert (out["ci_high"] >= out["corrected_count"] - 1e-6).all()
+
+
+def test_macro_f1_offsets_shift_toward_a_starved_class():
+    from cjd_assets.classify.fast import macro_f1_offsets
+
+    rng = np.random.default_rng(0)
+    # PRODUCT rows score a little under NOT_AI: argmax never predicts PRODUCT; an offset recovers it
+    n = 600
+    y = np.where(rng.random(n) < 0.2, 2, 4)
+    logp = np.full((n, 5), -5.0)
+    logp[:, 4] = -0.5
+    logp[:, 2] = np.where(y == 2, -0.8, -1.6) + rng.normal(0, 0.1, n)
+    assert (logp.argmax(1) == 2).sum() == 0
+    b = macro_f1_offsets(logp, y)
+    assert b[4] == 0 and 0.3 < b[2] <= 1.0
+    assert ((logp + b).argmax(1) == y).mean() > 0.95
+    # nothing to gain: offsets stay 0
+    assert not macro_f1_offsets(np.log(np.eye(5)[y] * 0.9 + 0.02), y).any()
+
+
+def test_out_of_fold_tuning_and_confidence_weights(annotated):
+    small = annotated.filter(pl.col("split") != "test").head(700)
+    clf = train_classifier(small, thresholded=("TT1", "TT2"))
+    # thresholds tuned on out-of-fold predictions of train + validation, which are reported
+    assert clf.metrics["out_of_fold"]["n"] == clf.metrics["rows"]["train"] + clf.metrics["rows"]["validation"]
+    assert clf.metrics["validation"]["n"] == clf.metrics["rows"]["validation"]
+    assert "out of fold" in clf.metrics["validation"]["scored"]
+    # the old procedure: train on train, calibrate and tune on validation
+    old = train_classifier(small, oof_folds=0, class_offsets=False)
+    assert "scored" not in old.metrics["validation"] and "out_of_fold" not in old.metrics
+    assert old.version != clf.version
+    # confidence takes part in training (low_conf_weight) and so in the version hash
+    flipped = small.with_columns(pl.when(pl.col("confidence") == "low").then(pl.lit("high"))
+                                 .otherwise(pl.lit("low")).alias("confidence"))
+    assert train_classifier(flipped, thresholded=("TT1", "TT2")).version != clf.version
+    with pytest.raises(ValueError, match="thresholded"):
+        train_classifier(small, thresholded=("NOT_AI",))

@@ -61,11 +61,12 @@ def demo_run(tmp_path_factory):
 
 def _snapshot(db: str, tables: list[str]) -> dict[str, pl.DataFrame]:
     with duckdb.connect(db, read_only=True) as con:
-        return {t: pl.from_arrow(con.execute(f"SELECT * EXCLUDE (pipeline_date_updated) FROM {t}"
-                                              if "pipeline_date_updated" in
-                                              [c[0] for c in con.execute(f"DESCRIBE {t}").fetchall()]
-                                              else f"SELECT * FROM {t}").to_arrow_table()).sort(pl.all())
-                for t in tables}
+        out = {}
+        for t in tables:
+            columns = [c[0] for c in con.execute(f"DESCRIBE {t}").fetchall()]
+            select = "* EXCLUDE (pipeline_date_updated)" if "pipeline_date_updated" in columns else "*"
+            out[t] = pl.from_arrow(con.sql(f"SELECT {select} FROM {t}").to_arrow_table()).sort(pl.all())
+        return out
 
 
 def _q(db: str, sql: str):
