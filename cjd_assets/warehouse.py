@@ -139,3 +139,34 @@ def null_rates(df: pl.DataFrame, columns: list[str] | tuple[str, ...]) -> Mappin
 def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     return duckdb.connect(str(path), read_only=read_only)
+
+
+def input_hash_sql(columns: tuple[str, ...] | list[str]) -> str:
+    """SQL for a hash of the columns a stage reads: when it changes, the stage redoes that posting."""
+    cols = ", ".join(f"coalesce(CAST({_ident(c)} AS VARCHAR), '')" for c in columns)
+    return f"md5(concat_ws(chr(31), {cols}))"
+
+
+def pending_primaries(
+    con: duckdb.DuckDBPyConnection, target: str, columns: tuple[str, ...] | list[str], version_column: str,
+    version: str,
+) -> tuple[str, int]:
+    """Make an incremental stage's `target` current, and say what is left to compute.
+
+    Rows of `target` are dropped when their posting is no longer primary, its input columns changed
+    (`input_hash`), or another version made them. Returns the SQL selecting the primary postings still
+    to process (`id`, the columns, `input_hash`) and how many there are.
+    """
+    h = input_hash_sql(columns)
+    done = ""
+    if table_exists(con, target):
+        con.execute(
+            f"""DELETE FROM {_ident(target)} t WHERE {_ident(version_column)} <> ? OR NOT EXISTS (
+                  SELECT 1 FROM deduplicated_postings d
+                  WHERE d.id = t.id AND d.is_primary AND {h} = t.input_hash)""",
+            [version],
+        )
+        done = f"AND id NOT IN (SELECT id FROM {_ident(target)})"
+    sql = (f"SELECT id, {', '.join(_ident(c) for c in columns)}, {h} AS input_hash "
+           f"FROM deduplicated_postings WHERE is_primary {done} ORDER BY id")
+    return sql, int(con.execute(f"SELECT count(*) FROM ({sql})").fetchall()[0][0])

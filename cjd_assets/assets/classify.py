@@ -45,12 +45,6 @@ def annotations(warehouse: Warehouse, classifier_settings: ClassifierSettings) -
     )
 
 
-def _text_hash() -> str:
-    # What the classifier reads: a change to any of these re-classifies the posting.
-    cols = ", ".join(f"coalesce({c}, '')" for c in CLASSIFIER_TEXT_COLUMNS)
-    return f"md5(concat_ws(chr(31), {cols}))"
-
-
 @dg.asset(deps=[annotations], group_name="classify", kinds={"duckdb", "pytorch"})
 def job_classifier(
     context: dg.AssetExecutionContext, warehouse: Warehouse, lake: Lake, classifier_settings: ClassifierSettings
@@ -152,22 +146,10 @@ def classified_postings(
     with warehouse.connection() as con:
         version, model_path, metrics = latest_model(con)
         model = classify.load_classifier(Path(model_path))
-        text_hash = _text_hash()
-        if wh.table_exists(con, "classified_postings"):
-            # Drop results for postings no longer primary, edited since, or classified by another model.
-            con.execute(
-                f"""DELETE FROM classified_postings c WHERE model_version <> ? OR NOT EXISTS (
-                      SELECT 1 FROM deduplicated_postings d
-                      WHERE d.id = c.id AND d.is_primary AND {text_hash} = c.input_hash)""",
-                [version],
-            )
-            pending_sql = f"""SELECT id, {', '.join(CLASSIFIER_TEXT_COLUMNS)}, {text_hash} AS input_hash
-                FROM deduplicated_postings d WHERE is_primary
-                AND id NOT IN (SELECT id FROM classified_postings) ORDER BY id"""
-        else:
-            pending_sql = f"""SELECT id, {', '.join(CLASSIFIER_TEXT_COLUMNS)}, {text_hash} AS input_hash
-                FROM deduplicated_postings WHERE is_primary ORDER BY id"""
-        pending = con.execute(f"SELECT count(*) FROM ({pending_sql})").fetchall()[0][0]
+        # Results survive for postings whose text and model are unchanged; the rest is (re)classified.
+        pending_sql, pending = wh.pending_primaries(
+            con, "classified_postings", CLASSIFIER_TEXT_COLUMNS, "model_version", version
+        )
         context.log.info(f"classifying {pending:,} new or changed postings with model {version}")
         done = 0
         now = datetime.now(timezone.utc)

@@ -29,11 +29,6 @@ TABLE_C1_FIELDS = (
 TABLE_C1_MAX_NULL_SHARE = 0.5
 
 
-def _input_hash() -> str:
-    cols = ", ".join(f"coalesce(CAST({c} AS VARCHAR), '')" for c in NORMALIZE_INPUT_COLUMNS)
-    return f"md5(concat_ws(chr(31), {cols}))"
-
-
 @dg.asset(
     deps=[deduplicated_postings],
     group_name="normalize",
@@ -51,23 +46,11 @@ def normalized_postings(context: dg.AssetExecutionContext, warehouse: Warehouse)
     `*_inferred` flags where a missing value was filled from the description. Only postings that are new,
     edited, or normalized by an older rule version are recomputed."""
     version = normalize.NORMALIZE_VERSION
-    h = _input_hash()
     with warehouse.connection() as con:
-        if wh.table_exists(con, "normalized_postings"):
-            con.execute(
-                f"""DELETE FROM normalized_postings n WHERE normalize_version <> ? OR NOT EXISTS (
-                      SELECT 1 FROM deduplicated_postings d
-                      WHERE d.id = n.id AND d.is_primary AND {h} = n.input_hash)""",
-                [version],
-            )
-            extra = "AND id NOT IN (SELECT id FROM normalized_postings)"
-        else:
-            extra = ""
-        pending_sql = (
-            f"SELECT id, {', '.join(NORMALIZE_INPUT_COLUMNS)}, {h} AS input_hash "
-            f"FROM deduplicated_postings WHERE is_primary {extra} ORDER BY id"
+        # Rows survive for postings whose inputs and rule version are unchanged; the rest is recomputed.
+        pending_sql, pending = wh.pending_primaries(
+            con, "normalized_postings", NORMALIZE_INPUT_COLUMNS, "normalize_version", version
         )
-        pending = con.execute(f"SELECT count(*) FROM ({pending_sql})").fetchall()[0][0]
         context.log.info(f"normalizing {pending:,} new or changed postings (rules {version})")
         now = datetime.now(timezone.utc)
         done = 0
