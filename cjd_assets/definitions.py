@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import dagster as dg
 
-from cjd_assets.assets import classify, clusters, dedup, harvest, keywords, normalize, salary, summaries
+from cjd_assets.assets import classify, clusters, dedup, harvest, keywords, normalize, report, salary, summaries
 from cjd_assets.jobs import analysis_job, harvest_job
 from cjd_assets.resources import default_resources
 from cjd_assets.sensors import analysis_after_harvest, daily_crawl_sensor, harvest_file_sensor
 
-ASSET_MODULES = [harvest, dedup, classify, normalize, keywords, salary, summaries, clusters]
+ASSET_MODULES = [harvest, dedup, classify, normalize, keywords, salary, summaries, clusters, report]
 
 
 def build_definitions(resources: dict | None = None) -> dg.Definitions:

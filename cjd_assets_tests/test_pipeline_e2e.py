@@ -136,6 +136,34 @@ def test_every_asset_materialized(demo_run):
         assert instance.get_latest_materialization_event(key) is not None, key
 
 
+def test_predicted_pay_stays_apart_from_stated_pay(demo_run):
+    """Default summaries use stated pay whatever the prediction asset holds; the fill option is labelled."""
+    from cjd_assets.assets.summaries import PAY_BASIS_FILLED, PAY_BASIS_STATED, summary_assets
+
+    db = demo_run["db"]
+    stated_before = _q(db, "SELECT * FROM summary_table3_salary ORDER BY category")
+    norm_before = _q(db, "SELECT sum(salary_minimum_annual_value_norm), count(salary_minimum_annual_value_norm) "
+                         "FROM normalized_postings")
+    n_pred, n_stated, n_missing = _q(db, """SELECT count(*), count(*) FILTER (WHERE n.salary_status_norm = 'stated'),
+        count(*) FILTER (WHERE n.salary_minimum_annual_value_norm IS NULL AND n.salary_exact_annual_value_norm IS NULL)
+        FROM salary_predictions p JOIN normalized_postings n USING (id)""")[0]
+    assert n_pred == N_POSTINGS and 0 < n_stated < N_POSTINGS and n_missing > 0
+    assert all(r[-1] == PAY_BASIS_STATED for r in stated_before)
+
+    table3 = next(a for a in summary_assets if a.key.to_user_string() == "summary_table3_salary")
+    resources = dict(demo_run["defs"].resources)
+    resources["report_settings"] = ReportSettings(min_province_n=5, fill_missing_pay=True)
+    assert dg.materialize([table3], resources=resources, instance=demo_run["instance"]).success
+    filled = _q(db, "SELECT category, n_min, postings, pay_basis FROM summary_table3_salary ORDER BY category")
+    # Every posting now has a (stated or predicted) minimum, and the table says so.
+    assert all(r[1] == r[2] and r[3] == PAY_BASIS_FILLED for r in filled)
+    assert _q(db, "SELECT sum(salary_minimum_annual_value_norm), count(salary_minimum_annual_value_norm) "
+                  "FROM normalized_postings") == norm_before
+
+    resources["report_settings"] = ReportSettings(min_province_n=5)
+    assert dg.materialize([table3], resources=resources, instance=demo_run["instance"]).success
+    assert _q(db, "SELECT * FROM summary_table3_salary ORDER BY category") == stated_before
+
 def test_bert_backend_through_the_asset_code_path(demo_run, tmp_path):
     """A tiny BERT built locally (no download) trains, saves, loads and classifies through the same
     assets; the classification branch re-runs while normalization keeps its rows."""

@@ -92,8 +92,13 @@ def _png_md(png: bytes, alt: str) -> str:
     return png_markdown(png, alt=alt)
 
 
+# (asset / table prefix, label) of each view of the follow-up, as the report shows them.
+CLUSTER_VIEWS = (
+    ("clusters_ai_related", "AI-related postings"),
+    ("clusters_defense", "AI-related postings of defense-affiliated employers"),
+    ("clusters_surveillance", "AI-related postings in the surveillance sector"),
+)
 cluster_assets = [
-    _cluster_asset("ai_related", None, "AI-related postings"),
-    _cluster_asset("ai_related", "defense", "AI-related postings of defense-affiliated employers"),
-    _cluster_asset("ai_related", "surveillance", "AI-related postings in the surveillance sector"),
+    _cluster_asset("ai_related", tag, label)
+    for (_, label), tag in zip(CLUSTER_VIEWS, (None, "defense", "surveillance"))
 ]

@@ -7,7 +7,6 @@ normalized fields) and `ai_keyword_postings`; the set logic is in `sql/summary_*
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 
 import dagster as dg
 import polars as pl
@@ -19,7 +18,7 @@ from cjd_assets.assets.dedup import deduplicated_postings
 from cjd_assets.assets.keywords import ai_keyword_postings
 from cjd_assets.assets.normalize import normalized_postings
 from cjd_assets.assets.salary import salary_predictions
-from cjd_assets.resources import Lake, ReportSettings, Warehouse
+from cjd_assets.resources import ReportSettings, Warehouse
 
 ANALYSIS_INPUTS = [deduplicated_postings, classified_postings, normalized_postings, ai_keyword_postings]
 
@@ -143,40 +142,3 @@ def _summary_asset(spec: Summary) -> dg.AssetsDefinition:
 
 
 summary_assets = [_summary_asset(s) for s in SUMMARIES]
-
-
-@dg.asset(
-    deps=[*summary_assets, salary_predictions],
-    group_name="summaries",
-    kinds={"duckdb", "html"},
-)
-def summary_report(warehouse: Warehouse, lake: Lake, report_settings: ReportSettings) -> dg.MaterializeResult:
-    """The readable report: every table and figure of the study on our data in one self-contained HTML
-    file (figures embedded; every posting-derived string escaped), written under the lake."""
-    with warehouse.connection() as con:
-        basis = prepare_analysis_view(con, fill_missing_pay=report_settings.fill_missing_pay)
-        title = "China's AI workforce: demand for AI talent in job postings"
-        if basis == PAY_BASIS_FILLED:
-            title += " (salaries: predicted pay fills gaps in stated pay)"
-        html_text, figures = R.build_report(
-            con, ppp_rate=report_settings.ppp_rate, min_n=report_settings.min_province_n, title=title,
-            generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        )
-    path = lake.path("report", "report.html")
-    path.write_text(html_text, encoding="utf-8")
-    for name, png in figures.items():
-        lake.path("report", f"{name}.png").write_bytes(png)
-    return dg.MaterializeResult(
-        metadata={
-            "report": dg.MetadataValue.path(str(path)),
-            "figures": len(figures),
-            "pay_basis": basis,
-            "size_kb": round(len(html_text.encode()) / 1024, 1),
-            "Table 1": dg.MetadataValue.md(open_table1(warehouse)),
-        }
-    )
-
-
-def open_table1(warehouse: Warehouse) -> str:
-    with warehouse.connection() as con:
-        return R.to_markdown(wh.read_frame(con, "SELECT * FROM summary_table1_by_category"))

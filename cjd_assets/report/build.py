@@ -197,11 +197,13 @@ def report_sections(tables: dict[str, pl.DataFrame], figs: dict[str, bytes], ppp
 def build_report(
     con, ppp_rate: float = T.DEFAULT_PPP_RATE, min_n: int = 100, top_n: int = 10, n_cities: int = 10,
     map_bins: Sequence[float] | str = "scaled", title: str = "China's AI workforce: demand for AI talent in job postings",
-    generated_at: str | None = None,
+    generated_at: str | None = None, extra_sections: Sequence[ReportSection] = (),
 ) -> tuple[str, dict[str, bytes]]:
-    """The HTML report and the figures' PNG bytes (keyed figure_1 ... figure_8, figure_top_cities)."""
+    """The HTML report and the figures' PNG bytes (keyed figure_1 ... figure_8, figure_top_cities);
+    `extra_sections` (e.g. the 2023 follow-up's clusters) follow the study's sections."""
     tables = compute_tables(con, ppp_rate=ppp_rate, min_n=min_n, top_n=top_n, n_cities=n_cities)
     figs = make_figures(tables, ppp_rate=ppp_rate, min_n=min_n, map_bins=map_bins)
     generated_at = generated_at or datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    html_text = render_report(report_sections(tables, figs, ppp_rate, min_n, top_n), title, generated_at)
+    sections = [*report_sections(tables, figs, ppp_rate, min_n, top_n), *extra_sections]
+    html_text = render_report(sections, title, generated_at)
     return html_text, figs

@@ -1,0 +1,68 @@
+"""The readable report: the study's tables and figures and the 2023 follow-up's clusters in one file."""
+
+from datetime import datetime, timezone
+
+import dagster as dg
+import polars as pl
+
+from cjd_assets import report as R
+from cjd_assets import warehouse as wh
+from cjd_assets.assets.clusters import CLUSTER_VIEWS, cluster_assets
+from cjd_assets.assets.salary import salary_predictions
+from cjd_assets.assets.summaries import PAY_BASIS_FILLED, prepare_analysis_view, summary_assets
+from cjd_assets.resources import Lake, ReportSettings, Warehouse
+
+TITLE = "China's AI workforce: demand for AI talent in job postings"
+
+
+def _cluster_sections(con) -> list[R.ReportSection]:
+    from cjd_assets.clusters import figures as CF
+
+    sections = []
+    for name, label in CLUSTER_VIEWS:
+        if not wh.table_exists(con, f"{name}_regions"):
+            continue
+        regions, provinces, cities = (wh.read_frame(con, f"SELECT * FROM {name}_{kind}")
+                                      for kind in ("regions", "provinces", "cities"))
+        sections.append(R.ReportSection(
+            f"2023 follow-up: {label}",
+            "AI-related = Technical Team 1 or 2 postings with at least one Appendix D keyword. Region and "
+            "province shares are of postings with a known province; city shares of postings with a known city.",
+            tables=[("By region", regions), ("Top cities", cities)],
+            figures=[(f"{label} by province", CF.figure_cluster_map(provinces, f"{label} by province")),
+                     (f"{label}: top cities", CF.figure_cluster_cities(cities, f"{label}: top cities"))],
+        ))
+    return sections
+
+
+@dg.asset(
+    deps=[*summary_assets, *cluster_assets, salary_predictions],
+    group_name="summaries",
+    kinds={"duckdb", "html"},
+)
+def summary_report(warehouse: Warehouse, lake: Lake, report_settings: ReportSettings) -> dg.MaterializeResult:
+    """The readable report: every table and figure of the study on our data, then the 2023 follow-up's
+    regional, defense and surveillance clusters, in one self-contained HTML file (figures embedded;
+    every posting-derived string escaped), written under the lake."""
+    with warehouse.connection() as con:
+        basis = prepare_analysis_view(con, fill_missing_pay=report_settings.fill_missing_pay)
+        title = TITLE + (" (salaries: predicted pay fills gaps in stated pay)" if basis == PAY_BASIS_FILLED else "")
+        html_text, figures = R.build_report(
+            con, ppp_rate=report_settings.ppp_rate, min_n=report_settings.min_province_n, title=title,
+            generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            extra_sections=_cluster_sections(con),
+        )
+        table1 = wh.read_frame(con, "SELECT * FROM summary_table1_by_category")
+    path = lake.path("report", "report.html")
+    path.write_text(html_text, encoding="utf-8")
+    for name, png in figures.items():
+        lake.path("report", f"{name}.png").write_bytes(png)
+    return dg.MaterializeResult(
+        metadata={
+            "report": dg.MetadataValue.path(str(path)),
+            "figures": len(figures),
+            "pay_basis": basis,
+            "size_kb": round(len(html_text.encode()) / 1024, 1),
+            "Table 1": dg.MetadataValue.md(R.to_markdown(table1.with_columns(pl.col(pl.Float64).round(3)))),
+        }
+    )
