@@ -1,8 +1,6 @@
 """Sensors: new harvest files become partitions and runs; finished harvests refresh the analysis."""
 
-
 import json
-
 from pathlib import Path
 
 import dagster as dg
@@ -73,6 +71,3 @@ def analysis_after_harvest(context: dg.RunStatusSensorContext):
     if queued:
         return dg.SkipReason("an analysis run is already queued")
     return dg.RunRequest(run_key=f"after-{context.dagster_run.run_id}")
-
-
-

@@ -1,6 +1,5 @@
 """Stage 3: labelled postings, the trained classifier, its evaluation, and every primary posting classified."""
 
-
 import json
 from datetime import datetime, timezone
 from pathlib import Path

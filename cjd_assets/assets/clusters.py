@@ -1,6 +1,5 @@
 """The 2023 follow-up: defense-affiliated and surveillance employers, and where AI-related demand is."""
 
-
 import dagster as dg
 import polars as pl
 

@@ -1,6 +1,5 @@
 """Stage 2: the dedup set — every raw posting kept, duplicates grouped by the posting id in their URL."""
 
-
 import dagster as dg
 
 from cjd_assets import dedup

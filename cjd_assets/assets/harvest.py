@@ -1,6 +1,5 @@
 """Stage 1: raw pages and the postings parsed from them, one `harvests` partition per crawl or file."""
 
-
 import shutil
 from pathlib import Path
 

@@ -1,6 +1,5 @@
 """Stage 5: the AI-keyword subset of Technical Team 1 and 2 postings (the study's Appendix D)."""
 
-
 import dagster as dg
 import polars as pl
 

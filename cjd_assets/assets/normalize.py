@@ -1,6 +1,5 @@
 """Stage 4: normalized fields of every primary posting (education, experience, salary, dates, location)."""
 
-
 from datetime import datetime, timezone
 
 import dagster as dg

@@ -4,7 +4,6 @@ Every summary reads the view `analysis_postings` (one row per unique posting wit
 normalized fields) and `ai_keyword_postings`; the set logic is in `sql/summary_*.sql`.
 """
 
-
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
