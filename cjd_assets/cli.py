@@ -3,6 +3,7 @@
     cjd demo [--postings N]      crawl the embedded demo board and materialize every asset
     cjd ingest FILE [FILE ...]   harvest export files / saved-page folders / WARC files, then the analysis
     cjd analyse                  re-run the analysis stages over all harvests
+    cjd export-sample N OUT.csv  a random sample of unique postings for annotators to label
 """
 
 from __future__ import annotations
@@ -129,6 +130,26 @@ def analyse(args: argparse.Namespace) -> None:
     _print_outputs(resources["warehouse"].database)
 
 
+def export_sample(args: argparse.Namespace) -> None:
+    from cjd_assets import classify
+    from cjd_assets import warehouse as wh
+    from cjd_assets.resources import default_resources
+
+    database = default_resources()["warehouse"].database
+    with wh.connect(database, read_only=True) as con:
+        postings = wh.read_frame(
+            con, "SELECT id AS uid, source AS source_board, title_extracted AS title, company_name_extracted "
+                 "AS company, body_extracted AS body FROM deduplicated_postings WHERE is_primary")
+    out = Path(args.out)
+    sample = classify.export_annotation_sample(postings, args.n, seed=args.seed)
+    sample.write_csv(out)
+    # The texts go beside the sample, in the real-postings format, so labels can be joined back by uid.
+    texts = out.with_suffix(".texts.parquet")
+    postings.join(sample.select("uid"), on="uid").write_parquet(texts)
+    print(f"[cjd] {sample.height} postings to label in {out} (fill label: TT1, TT2, PRODUCT, COMMERCIAL, NOT_AI)")
+    print(f"      then: CJD_ANNOTATIONS=<existing>,{out} CJD_ANNOTATION_TEXTS=<existing>,{texts}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="cjd", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -141,6 +162,11 @@ def main(argv: list[str] | None = None) -> None:
     p.set_defaults(func=ingest)
     p = sub.add_parser("analyse", help="re-run dedup, classification, normalization and the summaries")
     p.set_defaults(func=analyse)
+    p = sub.add_parser("export-sample", help="a random sample of unique postings for annotators (CSV)")
+    p.add_argument("n", type=int)
+    p.add_argument("out")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=export_sample)
     args = parser.parse_args(argv)
     args.func(args)
 

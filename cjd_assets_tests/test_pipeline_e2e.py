@@ -164,6 +164,31 @@ def test_predicted_pay_stays_apart_from_stated_pay(demo_run):
     assert dg.materialize([table3], resources=resources, instance=demo_run["instance"]).success
     assert _q(db, "SELECT * FROM summary_table3_salary ORDER BY category") == stated_before
 
+def test_annotators_sample_round_trip(demo_run, tmp_path, monkeypatch):
+    """`cjd export-sample` writes postings to label; labelled, they join the annotations by uid."""
+    from cjd_assets.assets.classify import annotations
+    from cjd_assets.cli import main
+
+    monkeypatch.setenv("CJD_DUCKDB", demo_run["db"])
+    main(["export-sample", "12", str(tmp_path / "sample.csv"), "--seed", "3"])
+    sample = pl.read_csv(tmp_path / "sample.csv")
+    assert sample.height == 12 and sample["uid"].is_unique().all()
+    sample.with_columns(label=pl.lit("COMMERCIAL"), confidence=pl.lit("high")).write_csv(tmp_path / "labelled.csv")
+
+    resources = dict(demo_run["defs"].resources)
+    settings = resources["classifier_settings"]
+    before = _q(demo_run["db"], "SELECT count(*) FROM annotations")[0][0]
+    resources["classifier_settings"] = ClassifierSettings(
+        annotation_paths=[*settings.annotation_paths, str(tmp_path / "labelled.csv")],
+        annotation_texts_path=settings.annotation_texts_path + "," + str(tmp_path / "sample.texts.parquet"),
+    )
+    assert dg.materialize([annotations], resources=resources, instance=demo_run["instance"]).success
+    rows = _q(demo_run["db"], "SELECT count(*), count(*) FILTER (WHERE label = 'COMMERCIAL' AND "
+                              "uid IN (SELECT uid FROM read_csv('" + str(tmp_path / "labelled.csv") + "'))) "
+                              "FROM annotations")[0]
+    # Sampled postings already labelled in the demo keep one label (documented rule); new ones are added.
+    assert before < rows[0] <= before + 12 and rows[1] >= rows[0] - before
+
 def test_bert_backend_through_the_asset_code_path(demo_run, tmp_path):
     """A tiny BERT built locally (no download) trains, saves, loads and classifies through the same
     assets; the classification branch re-runs while normalization keeps its rows."""

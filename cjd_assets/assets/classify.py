@@ -21,15 +21,16 @@ def annotations(warehouse: Warehouse, classifier_settings: ClassifierSettings) -
     """Labelled postings (uid, label per the annotation guideline, confidence) joined to their texts and
     split into train / validation / test, stratified by label and reproducible from the split seed."""
     paths = [Path(p) for p in classifier_settings.annotation_paths]
-    missing = [str(p) for p in paths if not p.exists()]
-    texts_path = Path(classifier_settings.annotation_texts_path)
-    if missing or not texts_path.exists():
+    # Several texts files may be given (comma-separated): the shared real postings, and the texts that
+    # `cjd export-sample` wrote beside a sample annotators labelled.
+    texts_paths = [Path(p) for p in classifier_settings.annotation_texts_path.split(",") if p]
+    missing = [str(p) for p in [*paths, *texts_paths] if not p.exists()]
+    if missing or not paths or not texts_paths:
         raise dg.Failure(
-            description="Annotation files not found: "
-            + ", ".join(missing + ([] if texts_path.exists() else [str(texts_path)]))
-            + ". Set CJD_ANNOTATIONS and CJD_ANNOTATION_TEXTS."
+            description="Annotation files not found: " + (", ".join(missing) or "none configured")
+            + ". Set CJD_ANNOTATIONS (label files) and CJD_ANNOTATION_TEXTS (their texts)."
         )
-    texts = pl.read_parquet(texts_path)
+    texts = pl.concat([pl.read_parquet(p) for p in texts_paths], how="diagonal_relaxed")
     df = classify.load_annotations(paths, texts, seed=classifier_settings.split_seed)
     with warehouse.connection() as con:
         wh.write_table(con, "annotations", df)
