@@ -31,7 +31,7 @@ def annotations(warehouse: Warehouse, classifier_settings: ClassifierSettings) -
             + ". Set CJD_ANNOTATIONS (label files) and CJD_ANNOTATION_TEXTS (their texts)."
         )
     texts = pl.concat([pl.read_parquet(p) for p in texts_paths], how="diagonal_relaxed")
-    df = classify.load_annotations(paths, texts, seed=classifier_settings.split_seed)
+    df, load_report = classify.load_annotations_with_report(paths, texts, seed=classifier_settings.split_seed)
     with warehouse.connection() as con:
         wh.write_table(con, "annotations", df)
     counts = df.group_by("split", "label").len().sort("split", "label")
@@ -40,6 +40,12 @@ def annotations(warehouse: Warehouse, classifier_settings: ClassifierSettings) -
             "dagster/row_count": df.height,
             "labels_by_split": dg.MetadataValue.md(
                 wh.markdown_preview(counts.pivot(on="split", index="label", values="len"), max_rows=10)
+            ),
+            "dropped_no_text": int(load_report.get("dropped_no_text", 0)),
+            "postings_labelled_twice": int(load_report.get("postings_labelled_twice", 0)),
+            "conflicting_labels": int(load_report.get("conflicting_labels", 0)),
+            "annotator_agreement": dg.MetadataValue.json(
+                json.loads(json.dumps(load_report.get("agreement") or {}, default=str))
             ),
         }
     )
