@@ -43,13 +43,15 @@ def test_fast_backend_quality_on_held_out_test(fast_clf):
     test = fast_clf.metrics["test"]
     assert fast_clf.metrics["rows"] == {"train": 2310, "validation": 494, "test": 494}
     assert test["n"] == 494
-    # issue 6 goals are macro-F1 >= .85 and TT1 precision >= .93; measured .851 / .918 (see BENCH_classify.md)
-    assert test["macro_f1"] >= 0.84
-    assert test["per_class"]["TT1"]["precision"] >= 0.91
-    assert test["accuracy"] >= 0.86
-    # the rule meets its precision target on the split it was tuned on, and raises TT1 precision on test
-    assert fast_clf.metrics["validation"]["per_class"]["TT1"]["precision"] >= 0.95
-    assert 0 < fast_clf.thresholds["TT1"] < 0.95
+    # issue 6 goals are macro-F1 >= .85 and TT1 precision >= .93; measured .872 / .927 (see BENCH_classify.md)
+    assert test["macro_f1"] >= 0.86
+    assert test["per_class"]["TT1"]["precision"] >= 0.915
+    assert test["accuracy"] >= 0.88
+    # the rule meets its precision target on the out-of-fold rows it was tuned on
+    oof = fast_clf.metrics["out_of_fold"]
+    assert oof["n"] == 2310 + 494 and fast_clf.metrics["validation"]["n"] == 494
+    assert oof["per_class"]["TT1"]["precision"] >= 0.95
+    assert 0 < fast_clf.thresholds["TT1"] < 0.95 and fast_clf.thresholds["TT2"] == 0
     assert np.array(test["confusion"]).sum() == 494
 
 
@@ -60,8 +62,9 @@ def test_rule_raises_tt1_precision_over_argmax(fast_clf, annotated):
     plain = Classifier("fast", fast_clf._model, fast_clf.params, {}, fast_clf.version)
     argmax = evaluate(plain, test)["per_class"]["TT1"]
     ruled = fast_clf.metrics["test"]["per_class"]["TT1"]
-    assert ruled["precision"] > argmax["precision"] + 0.03
-    assert ruled["recall"] < argmax["recall"]
+    # the tuned class offsets already bring the argmax near the target, so the rule cuts little
+    assert ruled["precision"] >= argmax["precision"] >= 0.9
+    assert ruled["recall"] <= argmax["recall"]
 
 
 def test_predict_contract_order_and_distribution(fast_clf, real_postings):
@@ -281,3 +284,12 @@ def test_out_of_fold_tuning_and_confidence_weights(annotated):
     assert train_classifier(flipped, thresholded=("TT1", "TT2")).version != clf.version
     with pytest.raises(ValueError, match="thresholded"):
         train_classifier(small, thresholded=("NOT_AI",))
+
+
+def test_model_kinds_and_their_sums_train(annotated):
+    small = annotated.filter(pl.col("split") != "test").head(500)
+    for model in ("svm", "logreg", "cnb", "nbsvm+logreg+cnb"):
+        clf = train_classifier(small, model=model, oof_folds=0)
+        assert clf.metrics["validation"]["accuracy"] > 0.5, model
+    with pytest.raises(ValueError, match="unknown fast model"):
+        train_classifier(small, model="nbsvm+nbsvm")

@@ -4,6 +4,11 @@ No vocabulary and no pretrained weights: the hashing trick makes featurisation s
 the IDF vector, so a saved model is two arrays (weights, IDF) plus a few numbers, stored as .npz
 (no pickle). Title, company and body get separate hash spaces and weights because the title decides
 most postings (annotation guideline: title first, then duties).
+
+Training (`FastBackend.train`, default params): low-confidence labels weigh 0.3; 5-fold out-of-fold
+scores over train + validation fit the softmax temperature and per-class log-offsets (macro-F1 of the
+argmax, folded into the intercepts) and are the rows the decision rule is tuned on; the shipped model
+is then fitted on all of train + validation.
 """
 
 from __future__ import annotations
@@ -40,8 +45,9 @@ class FastParams:
     nb_alpha: float = 1.0
     logreg_C: float = 10.0  # the logistic-regression half of "nbsvm+logreg"
     class_weight: str | None = "balanced"  # the rarer teams (COMMERCIAL, PRODUCT) are the ones recall misses
-    # training weight of rows whose annotation `confidence` is "low" (1.0 = ignore confidence)
-    low_conf_weight: float = 1.0
+    # training weight of rows whose annotation `confidence` is "low" (1.0 = ignore confidence); 0.3 beat
+    # 1.0 by ~+0.004 cross-validated macro-F1 (0.1: -0.004)
+    low_conf_weight: float = 0.3
     # > 1: train on train + validation; the softmax temperature and the decision-rule thresholds are
     # fitted on out-of-fold predictions of those rows (this many stratified folds, same params), which
     # are steadier than the validation split alone. 0 or 1: train on train, calibrate on validation.
@@ -164,7 +170,10 @@ def _macro_f1(y: np.ndarray, pred: np.ndarray, n_cls: int) -> float:
     return float(f1[support > 0].mean())
 
 
-def macro_f1_offsets(log_proba: np.ndarray, y: np.ndarray, grid: np.ndarray = np.arange(-1.0, 1.001, 0.1),
+_OFFSET_GRID = np.round(np.arange(-1.0, 1.001, 0.1), 2)
+
+
+def macro_f1_offsets(log_proba: np.ndarray, y: np.ndarray, grid: np.ndarray = _OFFSET_GRID,
                      passes: int = 2) -> np.ndarray:
     """Per-class additive log-probability offsets that maximise macro-F1 of the argmax on held-out rows.
 

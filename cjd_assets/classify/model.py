@@ -1,15 +1,17 @@
 """The job classifier: training, the precision-favouring decision rule, prediction, saving and loading.
 
-Decision rule (tuned on the validation split): take the most probable category, but TT1 or TT2 is
-only accepted when its probability reaches that category's threshold; otherwise the posting is
-NOT_AI (guideline rule 7: a doubtful posting takes the less technical label, NOT_AI first; on the
-shared annotations this beat falling back to the next most probable category, which
-`fallback=None` selects). Each threshold is the lowest on a grid at which the category's validation
-precision reaches `precision_target` (default 0.95), which keeps the most recall that meets the
-target. Where no threshold reaches it, the threshold maximises the mean over categories of F0.5 for
-TT1/TT2 and F1 for the others, so the precision lost by the categories receiving the fallbacks is
-counted. TT1 is tuned first, then TT2 with TT1's threshold in place. The distribution columns stay
-the model's calibrated probabilities, so `job_category_pr` is not always their argmax.
+Decision rule: take the most probable category, but a thresholded category (TT1 by default;
+`thresholded=("TT1", "TT2")` adds TT2) is only accepted when its probability reaches that category's
+threshold; otherwise the posting is NOT_AI (guideline rule 7: a doubtful posting takes the less
+technical label, NOT_AI first; on the shared annotations this beat falling back to the next most
+probable category, which `fallback=None` selects). Each threshold is the lowest on a grid at which the
+category's precision on the tuning rows reaches `precision_target` (default 0.95), which keeps the most
+recall that meets the target. Where no threshold reaches it, the threshold maximises the mean over
+categories of F0.5 for the thresholded ones and F1 for the others, so the precision lost by the
+categories receiving the fallbacks is counted. TT1 is tuned first, then TT2 with TT1's threshold in
+place. The tuning rows are the backend's out-of-fold predictions over train + validation where it
+provides them (the fast backend, `oof_folds` > 1), else the validation split. The distribution
+columns stay the model's probabilities, so `job_category_pr` is not always their argmax.
 """
 
 from __future__ import annotations
@@ -207,13 +209,18 @@ def load_classifier(path: Path) -> Classifier:
 
 
 def train_classifier(df: pl.DataFrame, backend: str = "fast", **params) -> Classifier:
-    """Train on rows with split == 'train', calibrate and tune the decision rule on 'validation'.
+    """Train on rows with split == 'train' and tune the decision rule on held-out predictions.
+
+    The fast backend (default `oof_folds=5`) learns from train + validation and tunes on 5-fold
+    out-of-fold predictions of those rows; `metrics['validation']` then scores the validation rows out of
+    fold and `metrics['out_of_fold']` all of them. With `oof_folds=0`, and for the bert backend, the
+    model learns from train and is calibrated and tuned on 'validation'.
 
     `df` has title_extracted, company_name_extracted, body_extracted and label (and optionally uid and
     split). Without a split column one is assigned (stratified, seeded; `seed`, `val_share`,
     `test_share` params). Test rows are never trained on; when present they are scored into
     `metrics['test']`. Decision-rule params: `precision_target` (0.95; None = objective only),
-    `threshold_beta` (0.5), `fallback` ("NOT_AI"; None = next most probable). Backend params: see
+    `threshold_beta` (0.5), `fallback` ("NOT_AI"; None = next most probable), `thresholded` (("TT1",)). Backend params: see
     FastParams (fast) and BertParams (bert).
     """
     seed = int(params.pop("split_seed", 13))  # only used when df has no split column
@@ -276,13 +283,16 @@ def train_classifier(df: pl.DataFrame, backend: str = "fast", **params) -> Class
         "rows": {"train": train.height, "validation": val.height, "test": test.height},
         "thresholds": thresholds,
         "fallback": fallback,
+        "thresholded": list(thresholded),
         "train_seconds": round(train_seconds, 2),
         "training_log": getattr(model, "training_log", []),
     }
     if tuning is not None:
         # the validation rows were trained on: score them (and all train + validation rows) out of fold
-        from cjd_assets.classify.evaluate import confusion_matrix, metrics_from_confusion
-
+        from cjd_assets.classify.evaluate import (
+            confusion_matrix,
+            metrics_from_confusion,
+        )
         oof_pred = apply_decision_rule(tuning["proba"], thresholds, fallback)
         v = tuning["is_validation"]
         if v.any():
