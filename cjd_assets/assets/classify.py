@@ -55,9 +55,10 @@ def annotations(warehouse: Warehouse, classifier_settings: ClassifierSettings) -
 def job_classifier(
     context: dg.AssetExecutionContext, warehouse: Warehouse, lake: Lake, classifier_settings: ClassifierSettings
 ) -> dg.MaterializeResult:
-    """The five-class AI-workforce classifier (TT1, TT2, Product, Commercial, Not AI) trained on the
-    annotations' train split, its decision rule tuned on validation for precision on the technical teams.
-    One row per trained model version; the weights, label map and metrics are saved under the lake."""
+    """The five-class AI-workforce classifier (TT1, TT2, Product, Commercial, Not AI) learned from the
+    annotations' train and validation splits (the fast backend tunes its calibration and its Technical
+    Team 1 precision threshold out of fold; BERT early-stops on validation) and scored on the held-out
+    test split. One row per model version; weights, label map and metrics are saved under the lake."""
     with warehouse.connection() as con:
         labelled = wh.read_frame(con, "SELECT * FROM annotations")
     backend = classifier_settings.backend
