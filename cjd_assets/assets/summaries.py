@@ -1,4 +1,4 @@
-"""Stage 6: the study's summary tables and figures, one asset each, and the HTML report.
+"""Stage 6: the study's summary tables and figures, one asset each (the report is in `report.py`).
 
 Every summary reads the view `analysis_postings` (one row per unique posting with its category and
 normalized fields) and `ai_keyword_postings`; the set logic is in `sql/summary_*.sql`.
@@ -20,7 +20,6 @@ from cjd_assets.assets.salary import salary_predictions
 from cjd_assets.resources import ReportSettings, Warehouse
 
 ANALYSIS_INPUTS = [deduplicated_postings, classified_postings, normalized_postings, ai_keyword_postings]
-
 
 PAY_BASIS_STATED = "stated pay"
 PAY_BASIS_FILLED = "stated pay; predicted pay fills gaps"
