@@ -22,23 +22,14 @@ import time
 
 import polars as pl
 
+from cjd_assets.harvest import export_as_extracted
 from cjd_assets.normalize import normalize_postings
 from cjd_assets.paths import shared_dir
 
 
 def load_sample(rows: int, seed: int = 0) -> pl.DataFrame:
     real = pl.read_parquet(shared_dir() / "data" / "real_postings" / "postings.parquet")
-    inp = real.select(
-        pl.col("title").alias("title_extracted"),
-        pl.col("body").alias("body_extracted"),
-        pl.col("salary_text").alias("salary_extracted"),
-        pl.col("location_text").alias("location_extracted"),
-        pl.col("education_text").alias("desired_education_extracted"),
-        pl.col("experience_text").alias("desired_experience_extracted"),
-        pl.col("release_date_text").alias("release_date_extracted"),
-        pl.lit(dt.date(2022, 6, 1)).alias("retrieve_date"),
-        pl.col("source_board").alias("source"),
-    )
+    inp = export_as_extracted(real).with_columns(pl.lit(dt.date(2022, 6, 1)).alias("retrieve_date"))
     return inp.sample(rows, with_replacement=True, seed=seed)
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import polars as pl
 
+from cjd_assets.harvest import export_as_extracted
 from cjd_assets.normalize import normalize_postings
 from cjd_assets.paths import shared_dir
 from cjd_assets.salary_model import SALARY_MODEL_VERSION, fill_missing_pay, train_salary_model
@@ -32,18 +33,9 @@ SIZE_KEYS = ("company_size", "company_scale", "company_type_size")
 
 
 def normalized(postings: pl.DataFrame) -> pl.DataFrame:
-    extracted = postings.select(
-        pl.col("uid").alias("id"),
-        pl.col("title").alias("title_extracted"),
-        pl.col("body").alias("body_extracted"),
-        pl.col("salary_text").alias("salary_extracted"),
-        pl.col("location_text").alias("location_extracted"),
-        pl.col("education_text").alias("desired_education_extracted"),
-        pl.col("experience_text").alias("desired_experience_extracted"),
-        pl.col("release_date_text").alias("release_date_extracted"),
+    extracted = export_as_extracted(postings).with_columns(
         pl.lit(date(2024, 1, 1)).alias("retrieve_date"),
-        pl.col("source_board").alias("source"),
-        pl.coalesce([pl.col("extra").str.json_path_match(f"$.{k}") for k in SIZE_KEYS]).alias("company_size"),
+        pl.coalesce([postings["extra"].str.json_path_match(f"$.{k}") for k in SIZE_KEYS]).alias("company_size"),
     )
     return normalize_postings(extracted)
 

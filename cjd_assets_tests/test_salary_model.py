@@ -175,21 +175,14 @@ def test_fill_missing_pay_adds_columns_and_never_touches_norm_columns(model, syn
 
 
 def test_real_postings_model_beats_cell_median_with_calibrated_interval(real_postings, tmp_path):
+    from cjd_assets.harvest import export_as_extracted
     from cjd_assets.normalize import normalize_postings
 
     raw = real_postings.sample(n=20_000, seed=11)
     norm = normalize_postings(
-        raw.select(
-            pl.col("uid").alias("id"),
-            pl.col("title").alias("title_extracted"),
-            pl.col("salary_text").alias("salary_extracted"),
-            pl.col("location_text").alias("location_extracted"),
-            pl.col("education_text").alias("desired_education_extracted"),
-            pl.col("experience_text").alias("desired_experience_extracted"),
-            pl.col("release_date_text").alias("release_date_extracted"),
+        export_as_extracted(raw).with_columns(
             pl.lit(date(2024, 1, 1)).alias("retrieve_date"),
-            pl.col("source_board").alias("source"),
-            pl.col("extra").str.json_path_match("$.company_size").alias("company_size"),
+            raw["extra"].str.json_path_match("$.company_size").alias("company_size"),
         )
     )
     norm_before = norm.select(c for c in norm.columns if c.endswith("_norm"))

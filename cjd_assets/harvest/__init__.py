@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from .boards import Listing, classify_slot, detect_board, url_page_kind
 from .crawler import CrawlConfig, CrawlProgress, CrawlSummary, run_crawl, store_pages
-from .files import DEFAULT_MAPPING, HarvestFileError, read_harvest_file, records_to_raw_pages
+from .files import DEFAULT_MAPPING, HarvestFileError, export_as_extracted, read_harvest_file, records_to_raw_pages
 from .pages import PARSER_VERSION, PageParseError, detect_block, parse_listing, parse_page
 from .raw import RAW_PAGES_SCHEMA, make_page_id, parse_pages, raw_pages_frame, url_states
 from .text import DecodeError, decode_html, html_to_text
 
 __all__ = [
+    "export_as_extracted",
     "DEFAULT_MAPPING",
     "PARSER_VERSION",
     "RAW_PAGES_SCHEMA",

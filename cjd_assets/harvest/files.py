@@ -38,6 +38,16 @@ DEFAULT_MAPPING: dict[str, str] = {
     "url": "url_extracted",
 }
 _TARGETS = {*EXTRACTED_COLUMNS, "record_key"}
+
+
+def export_as_extracted(df: pl.DataFrame, mapping: dict[str, str] | None = None) -> pl.DataFrame:
+    """An export frame (default: the real-postings format) with its columns renamed to the extracted
+    fields, the record key as `id`; columns the mapping does not name are dropped."""
+    mapping = DEFAULT_MAPPING if mapping is None else mapping
+    return df.select(
+        pl.col(src).cast(pl.Utf8).alias("id" if dst == "record_key" else dst)
+        for src, dst in mapping.items() if src in df.columns
+    )
 _HTML_EXT = (".html", ".htm", ".shtml")
 
 
