@@ -43,26 +43,19 @@ def _run(defs, job: str, instance, partition_key: str | None = None) -> None:
     print(f"[cjd] {job}{' ' + partition_key if partition_key else ''}: ok in {took:.1f}s (run {result.run_id[:8]})")
 
 
-def _print_outputs(database: str) -> None:
-    from cjd_assets import warehouse as wh
-
-    with wh.connect(database, read_only=True) as con:
-        if wh.table_exists(con, "summary_table1_by_category"):
-            table1 = wh.read_frame(con, "SELECT * FROM summary_table1_by_category")
-        else:
-            table1 = wh.read_frame(
-                con,
-                "SELECT job_category_pr AS category, count(*) AS postings, "
-                "round(100.0 * count(*) / sum(count(*)) OVER (), 1) AS share_pct "
-                "FROM classified_postings GROUP BY 1 ORDER BY 1",
-            )
-        tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables ORDER BY 1").fetchall()]
+def _print_outputs(resources: dict) -> None:
     import polars as pl
 
+    from cjd_assets import warehouse as wh
+
+    database = resources["warehouse"].database
+    with wh.connect(database, read_only=True) as con:
+        table1 = wh.read_frame(con, "SELECT * FROM summary_table1_by_category")
+        tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables ORDER BY 1").fetchall()]
     print("\nTable 1 — postings by category\n")
     print(wh.markdown_preview(table1.with_columns(pl.col(pl.Float64).round(3)), max_rows=10))
     print(f"\nDuckDB: {database} ({len(tables)} tables: {', '.join(tables)})")
-    report = data_dir() / "lake" / "report" / "report.html"
+    report = Path(resources["lake"].directory) / "report" / "report.html"
     if report.exists():
         print(f"Report: {report}")
     print(f"Dagster UI on these runs: DAGSTER_HOME={os.environ['DAGSTER_HOME']} dagster dev   (in {Path.cwd()})")
@@ -95,7 +88,7 @@ def demo(args: argparse.Namespace) -> None:
         instance.add_dynamic_partitions(harvests.name, [key])
         _run(defs, "harvest_job", instance, partition_key=key)
     _run(defs, "analysis_job", instance)
-    _print_outputs(resources["warehouse"].database)
+    _print_outputs(resources)
 
 
 def ingest(args: argparse.Namespace) -> None:
@@ -118,7 +111,7 @@ def ingest(args: argparse.Namespace) -> None:
         instance.add_dynamic_partitions(harvests.name, [key])
         _run(defs, "harvest_job", instance, partition_key=key)
     _run(defs, "analysis_job", instance)
-    _print_outputs(resources["warehouse"].database)
+    _print_outputs(resources)
 
 
 def analyse(args: argparse.Namespace) -> None:
@@ -127,7 +120,7 @@ def analyse(args: argparse.Namespace) -> None:
 
     resources = default_resources()
     _run(build_definitions(resources), "analysis_job", _instance())
-    _print_outputs(resources["warehouse"].database)
+    _print_outputs(resources)
 
 
 def export_sample(args: argparse.Namespace) -> None:
