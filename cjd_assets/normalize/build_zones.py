@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import io
 
-from .location import ZONES_FILE, pinyin_name
+from .location import ZONES_FILE, iter_counties, pinyin_name
 
 _KINDS = [
     ("高新技术产业开发区", "high-tech industrial development zone", "High-tech Industrial Development Zone"),
@@ -76,35 +76,26 @@ def build_rows() -> list[dict[str, str]]:
     import jionlp as jio
 
     rows: dict[str, dict[str, str]] = {}
-    loc = jio.china_location_loader(detail=True)
-    for prov, pd in loc.items():
-        if prov.startswith("_"):
-            continue
-        for city, cd in pd.items():
-            if city.startswith("_"):
+    for prov, city, county, cod in iter_counties(jio.china_location_loader(detail=True)):
+        candidates = [(county, "county", cod.get("_admin_code", ""))]
+        candidates += [(t, "township", "") for t in cod if not t.startswith("_")]
+        for name, level, code in candidates:
+            k = _kind(name)
+            if k is None or name in rows:
                 continue
-            for county, cod in cd.items():
-                if county.startswith("_"):
-                    continue
-                candidates = [(county, "county", cod.get("_admin_code", ""))]
-                candidates += [(t, "township", "") for t in cod if not t.startswith("_")]
-                for name, level, code in candidates:
-                    k = _kind(name)
-                    if k is None or name in rows:
-                        continue
-                    suffix, kind, en = k
-                    rows[name] = {
-                        "name_zh": name,
-                        "name_en": _english(name, suffix, en),
-                        "kind": kind,
-                        "province_zh": prov,
-                        "prefecture_zh": city,
-                        "county_zh": county if level == "township" else "",
-                        "nbs_level": level,
-                        "code": code,
-                        "aliases": "|".join(_aliases(name, suffix)),
-                        "source": "NBS statistical division units via jionlp china_location",
-                    }
+            suffix, kind, en = k
+            rows[name] = {
+                "name_zh": name,
+                "name_en": _english(name, suffix, en),
+                "kind": kind,
+                "province_zh": prov,
+                "prefecture_zh": city,
+                "county_zh": county if level == "township" else "",
+                "nbs_level": level,
+                "code": code,
+                "aliases": "|".join(_aliases(name, suffix)),
+                "source": "NBS statistical division units via jionlp china_location",
+            }
     for name, prov, city in BORDER_ZONES:
         suffix, kind, en = _kind(name)
         rows.setdefault(

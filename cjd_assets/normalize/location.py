@@ -287,28 +287,34 @@ class _Index:
         if self._towns is None:
             import jionlp as jio
 
-            detail = jio.china_location_loader(detail=True)
             towns: dict[tuple[str, str, str], dict[str, str]] = {}
-            for prov, pd in detail.items():
-                if prov.startswith("_"):
-                    continue
-                for city, cd in pd.items():
-                    if city.startswith("_"):
+            for prov, city, county, cod in iter_counties(jio.china_location_loader(detail=True)):
+                names: dict[str, str] = {}
+                for town in cod:
+                    if town.startswith("_"):
                         continue
-                    for county, cod in cd.items():
-                        if county.startswith("_"):
-                            continue
-                        names: dict[str, str] = {}
-                        for town in cod:
-                            if town.startswith("_"):
-                                continue
-                            names[town] = town
-                            stem = _TOWN_SUFFIX.sub("", town)
-                            if len(stem) >= 2:
-                                names.setdefault(stem, town)
-                        towns[(prov, city, county)] = names
+                    names[town] = town
+                    stem = _TOWN_SUFFIX.sub("", town)
+                    if len(stem) >= 2:
+                        names.setdefault(stem, town)
+                towns[(prov, city, county)] = names
             self._towns = towns
         return self._towns.get(key, {})
+
+
+
+def iter_counties(detail: dict):
+    """(province, prefecture, county, county entry) of every county in jionlp's detailed division tree
+    (`china_location_loader(detail=True)`), whose keys starting with `_` are metadata, not divisions."""
+    for prov, pd in detail.items():
+        if prov.startswith("_"):
+            continue
+        for city, cd in pd.items():
+            if city.startswith("_"):
+                continue
+            for county, cod in cd.items():
+                if not county.startswith("_"):
+                    yield prov, city, county, cod
 
 
 _GENERIC_ZONES = [
