@@ -143,6 +143,21 @@ def export_sample(args: argparse.Namespace) -> None:
     print(f"      then: CJD_ANNOTATIONS=<existing>,{out} CJD_ANNOTATION_TEXTS=<existing>,{texts}")
 
 
+def export(args: argparse.Namespace) -> None:
+    from cjd_assets import warehouse as wh
+    from cjd_assets.export import export_postings
+    from cjd_assets.resources import default_resources
+
+    resources = default_resources()
+    out = Path(args.out) if args.out else resources["lake"].path("export")
+    formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
+    with wh.connect(resources["warehouse"].database, read_only=True) as con:
+        paths = export_postings(con, out, formats=formats)
+    print(f"[cjd] unique postings exported to {out}:")
+    for kind, path in paths.items():
+        print(f"      {kind:<13} {path}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="cjd", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -160,6 +175,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("out")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=export_sample)
+    p = sub.add_parser("export", help="the unique postings with every field as Parquet, CSV and Stata, with a codebook")
+    p.add_argument("out", nargs="?", help="output folder (default: $CJD_LAKE_DIR/export)")
+    p.add_argument("--formats", default="parquet,csv,dta", help="comma-separated: parquet, csv, dta")
+    p.set_defaults(func=export)
     args = parser.parse_args(argv)
     args.func(args)
 

@@ -135,10 +135,17 @@ class ReportSettings(dg.ConfigurableResource):
     ppp_rate: float = 4.187
     min_province_n: int = 100
     fill_missing_pay: bool = False
+    # Change over time: months with fewer unique postings are flagged as too sparse to read; two windows
+    # to compare ("harvest:A,harvest:B" or "2022-01..2022-12,2023-01..2023-12"; empty = the two latest
+    # harvests, else the latest 12 months against the 12 before).
+    min_month_postings: int = 30
+    compare_windows: str = ""
 
     @classmethod
     def from_env(cls) -> "ReportSettings":
         return cls(
+            min_month_postings=int(os.environ.get("CJD_MIN_MONTH_POSTINGS", "30")),
+            compare_windows=os.environ.get("CJD_COMPARE_WINDOWS", ""),
             ppp_rate=float(os.environ.get("CJD_PPP_RATE", "4.187")),
             min_province_n=int(os.environ.get("CJD_MIN_PROVINCE_N", "100")),
             fill_missing_pay=os.environ.get("CJD_FILL_MISSING_PAY", "").lower() in ("1", "true", "yes"),

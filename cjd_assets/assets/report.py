@@ -35,6 +35,27 @@ def _cluster_sections(con) -> list[R.ReportSection]:
     return sections
 
 
+def _change_over_time_section(con, settings: ReportSettings) -> list[R.ReportSection]:
+    """Rendered from the stored summary tables (the series and the window comparison)."""
+    from cjd_assets.report import timeseries as TS
+
+    if not wh.table_exists(con, "summary_ai_share_by_month"):
+        return []
+    ai_share = wh.read_frame(con, "SELECT * FROM summary_ai_share_by_month ORDER BY breakdown, \"group\", month")
+    comparison = (wh.read_frame(con, "SELECT * FROM summary_window_comparison")
+                  if wh.table_exists(con, "summary_window_comparison") else pl.DataFrame())
+    overall = ai_share.filter(pl.col("breakdown") == "all").select(
+        "month", "postings", "ai_postings", "ai_share", "ci_low", "ci_high", "ai_share_board_mix_adjusted",
+        "release_month_share", "sparse")
+    return [R.ReportSection(
+        "Change over time",
+        TS.change_over_time_text(ai_share, comparison, settings.min_month_postings),
+        tables=[("AI share of unique postings by month, all boards", overall),
+                ("Two windows compared", comparison.drop("pay_basis", strict=False))],
+        figures=[("Change over time. AI share of postings by month", R.figure_demand_over_time(ai_share))],
+    )]
+
+
 @dg.asset(
     deps=[*summary_assets, *cluster_assets, salary_predictions],
     group_name="summaries",
@@ -50,7 +71,7 @@ def summary_report(warehouse: Warehouse, lake: Lake, report_settings: ReportSett
         html_text, figures = R.build_report(
             con, ppp_rate=report_settings.ppp_rate, min_n=report_settings.min_province_n, title=title,
             generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-            extra_sections=_cluster_sections(con),
+            extra_sections=[*_change_over_time_section(con, report_settings), *_cluster_sections(con)],
         )
         table1 = wh.read_frame(con, "SELECT * FROM summary_table1_by_category")
     path = lake.path("report", "report.html")

@@ -11,6 +11,7 @@ import dagster as dg
 import polars as pl
 
 from cjd_assets import report as R
+from cjd_assets.report import timeseries as TS
 from cjd_assets import warehouse as wh
 from cjd_assets.assets.classify import classified_postings
 from cjd_assets.assets.dedup import deduplicated_postings
@@ -44,6 +45,10 @@ class Summary:
     table: Callable  # (con, ReportSettings) -> pl.DataFrame
     figures: dict[str, Callable] = field(default_factory=dict)  # title -> (table, ReportSettings) -> PNG bytes
     uses_pay: bool = False  # may fill missing pay with predicted pay when the settings ask for it
+
+
+def _windows(s: ReportSettings):
+    return TS.parse_windows(s.compare_windows) if s.compare_windows.strip() else None
 
 
 def _map_bins(table: pl.DataFrame, category: str):
@@ -108,6 +113,24 @@ SUMMARIES: tuple[Summary, ...] = (
     Summary("top_cities", "The ten cities with the most AI-category postings and their cumulative share.",
             lambda con, s: R.top_cities(con),
             {"Top cities": lambda t, s: R.figure_top_cities(t)}),
+    Summary("postings_by_month",
+            "Change over time: unique postings per month, category, region (the three clusters, the rest of "
+            "China, location missing) and board. Month = release month where the posting states one, else "
+            "retrieval month (`month_basis`).",
+            lambda con, s: TS.postings_by_month(con)),
+    Summary("ai_share_by_month",
+            "Change over time: the monthly share of AI-category postings with its 95 % Wilson interval, for all "
+            "boards, per board and per region, every month present; `sparse` months (fewer than the configured "
+            "number of postings, default 30) are not findings. The all-boards row also carries the share "
+            "adjusted to the overall board mix (direct standardisation).",
+            lambda con, s: TS.ai_share_by_month(TS.postings_by_month(con), min_postings=s.min_month_postings),
+            {"Change over time. AI share of postings by month": lambda t, s: R.figure_demand_over_time(t)}),
+    Summary("window_comparison",
+            "Change over time: two harvests (or two periods) compared category by category: postings, shares "
+            "(two-sample Z-tests), education and experience mix, median pay (Wilcoxon rank-sum), "
+            "Bonferroni-adjusted within each metric. A posting counts once in each window it was live in.",
+            lambda con, s: TS.compare_windows(TS.window_versions(con), _windows(s)),
+            uses_pay=True),
 )
 
 

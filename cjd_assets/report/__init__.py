@@ -15,6 +15,7 @@ from cjd_assets.report.figures import (
     figure_6,
     figure_7,
     figure_8,
+    figure_demand_over_time,
     figure_province_map,
     figure_top_cities,
     scaled_bins,
@@ -45,7 +46,7 @@ from cjd_assets.report.tables import (
 __all__ = [
     "CLUSTERS", "DEFAULT_PPP_RATE", "STUDY_MAP_BINS", "ReportSection", "bonferroni", "build_report",
     "cluster_of", "compute_tables", "corpus_by_source", "education_by_category", "experience_by_category", "figure_1", "figure_2",
-    "figure_3", "figure_4", "figure_5", "figure_6", "figure_7", "figure_8", "figure_province_map",
+    "figure_3", "figure_4", "figure_5", "figure_6", "figure_7", "figure_8", "figure_demand_over_time", "figure_province_map",
     "figure_top_cities", "keyword_education", "keyword_examples", "make_figures", "png_markdown", "province_counts",
     "province_en", "ranksum_test", "regional_clusters", "render_report", "run_sql", "scaled_bins",
     "significance_tests", "table1_by_category", "table2_education", "table3_salary", "table4_display",

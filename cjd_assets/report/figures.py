@@ -313,3 +313,47 @@ def figure_top_cities(top: pl.DataFrame) -> bytes:
     ax.set_xlabel("postings")
     ax.set_title(title)
     return _png(fig)
+
+
+@_styled
+def figure_demand_over_time(ai_share: pl.DataFrame) -> bytes:
+    """Change over time: the monthly AI share with its 95 % interval (all boards; sparse months as hollow
+    grey markers, not joined to the line), the board-mix-adjusted share, and postings per month by board
+    (from `timeseries.ai_share_by_month`)."""
+    title = "AI-category share of postings by month"
+    rows = ai_share.filter(pl.col("breakdown") == "all").sort("month")
+    if rows.is_empty() or rows["postings"].sum() == 0:
+        return _empty(title)
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 6.5), sharex=True, height_ratios=(3, 2))
+    solid = rows.with_columns(
+        pl.when(pl.col("sparse")).then(None).otherwise(pl.col(c)).alias(c)
+        for c in ("ai_share", "ci_low", "ci_high", "ai_share_board_mix_adjusted"))
+    months = solid["month"].to_list()
+    pct = lambda col: [None if v is None else 100 * v for v in solid[col].to_list()]  # noqa: E731
+    lo, hi = pct("ci_low"), pct("ci_high")
+    top.fill_between(months, [float("nan") if v is None else v for v in lo],
+                     [float("nan") if v is None else v for v in hi], color=PALETTE[0], alpha=0.2,
+                     label="95 % interval (Wilson)")
+    top.plot(months, pct("ai_share"), color=PALETTE[0], marker="o", ms=3, label="AI share, all boards")
+    top.plot(months, pct("ai_share_board_mix_adjusted"), color=PALETTE[1], ls="--",
+             label="adjusted to the overall board mix")
+    sparse = rows.filter(pl.col("sparse") & (pl.col("postings") > 0))
+    if sparse.height:
+        top.scatter(sparse["month"].to_list(), [100 * v for v in sparse["ai_share"].to_list()], facecolors="none",
+                    edgecolors="#888888", label="too few postings to read", zorder=3)
+    top.set_ylabel("AI categories, % of postings")
+    top.set_ylim(0, 100)
+    top.set_title(title)
+    top.legend(fontsize=8, frameon=False, loc="upper left")
+    boards = ai_share.filter(pl.col("breakdown") == "board").rename({"group": "source"})
+    bottom_edge = {m: 0 for m in rows["month"].to_list()}
+    for i, board in enumerate(sorted(boards["source"].unique().to_list())):
+        part = dict(boards.filter(pl.col("source") == board).select("month", "postings").iter_rows())
+        heights = [part.get(m, 0) for m in bottom_edge]
+        bottom.bar(list(bottom_edge), heights, width=25, bottom=list(bottom_edge.values()),
+                   color=PALETTE[i % len(PALETTE)], label=board)
+        bottom_edge = {m: b + h for (m, b), h in zip(bottom_edge.items(), heights)}
+    bottom.set_ylabel("unique postings")
+    bottom.legend(fontsize=8, frameon=False, ncol=4, loc="upper left")
+    fig.autofmt_xdate()
+    return _png(fig)
