@@ -355,6 +355,9 @@ LOCATION_CASES = [
     ("海淀大街8号中钢国际广场8层", None, None, None, None, None, None, None, "unparsed"),
     ("安邦金融中心", None, None, None, None, None, None, None, "unparsed"),
     ("上海市长宁区天山西路567号", "上海市", "上海市", "长宁区", None, "天山西路567号", "county", "310105", "resolved"),
+    # the export's city field before the street (a named city) resolves to that city only
+    ("北京 安宁庄东路7号融科融智-蜂巢工厂", "北京市", "北京市", None, None, "安宁庄东路7号融科融智-蜂巢工厂", "prefecture", "110000", "resolved"),
+    ("深圳·科技园高新南四道", "广东省", "深圳市", None, None, "科技园高新南四道", "prefecture", "440300", "resolved"),
     ("工作地点：北京市海淀区中关村", "北京市", "北京市", "海淀区", None, "中关村", "county", "110108", "resolved"),
     ("漕河泾开发区", "上海市", "上海市", "徐汇区", "漕河泾街道", "开发区", "township", "310104", "resolved"),
     ("广东省深圳市南山区南山区科技园", "广东省", "深圳市", "南山区", None, "南山区科技园", "county", "440305", "resolved"),
