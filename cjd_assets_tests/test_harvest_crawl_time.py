@@ -34,8 +34,9 @@ def test_crawl_time_from_extra_or_column_else_unknown(tmp_path):
     postings, _ = parse_pages(read_harvest_file(_export(tmp_path, rows), "h"))
     got = dict(zip(postings["title_extracted"], postings["retrieve_date"]))
     utc = dt.timezone.utc
-    assert got["数据分析师"] == dt.datetime(2026, 5, 15, 19, 24, 39, 560607, tzinfo=utc)
-    assert got["产品经理"] == dt.datetime(2023, 3, 28, tzinfo=utc)
+    # the crawler's China-local wall clock as a UTC instant; a date alone as local noon
+    assert got["数据分析师"] == dt.datetime(2026, 5, 15, 11, 24, 39, 560607, tzinfo=utc)
+    assert got["产品经理"] == dt.datetime(2023, 3, 28, 4, tzinfo=utc)
     # no crawl time in the export: unknown, not the file's 2030 timestamp
     assert got["会计"] is None and got["出纳"] is None
 
@@ -50,16 +51,20 @@ def test_crawl_time_from_extra_or_column_else_unknown(tmp_path):
 
 def test_crawl_time_shapes():
     df = pl.DataFrame({
-        "crawl_time": ["2021-01-02 03:04:05", None, None, "1516000000", "yesterday"],
-        "extra": [None, '{"crawled_at": "2024-06-15T01:17:14"}', '{"crawl_date": "2025-01-20"}', None, None],
+        "crawl_time": ["2021-01-02 03:04:05", None, None, "1516000000", "yesterday", "2021-01-02T03:04:05Z"],
+        "extra": [None, '{"crawled_at": "2024-06-15T01:17:14"}', '{"crawl_date": "2025-01-20"}', None, None, None],
     })
+    utc = dt.timezone.utc
     assert crawl_times(df).to_list() == [
-        dt.datetime(2021, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc),
-        dt.datetime(2024, 6, 15, 1, 17, 14, tzinfo=dt.timezone.utc),
-        dt.datetime(2025, 1, 20, tzinfo=dt.timezone.utc),
-        dt.datetime(2018, 1, 15, 7, 6, 40, tzinfo=dt.timezone.utc),
+        dt.datetime(2021, 1, 1, 19, 4, 5, tzinfo=utc),  # 03:04 in Beijing
+        dt.datetime(2024, 6, 14, 17, 17, 14, tzinfo=utc),
+        dt.datetime(2025, 1, 20, 4, tzinfo=utc),  # noon in Beijing: the date stays 20 January
+        dt.datetime(2018, 1, 15, 7, 6, 40, tzinfo=utc),  # unix seconds
         None,
+        dt.datetime(2021, 1, 2, 3, 4, 5, tzinfo=utc),  # marked UTC
     ]
+    aware = pl.DataFrame({"retrieve_date": [dt.datetime(2021, 1, 1, 20, tzinfo=utc)]})
+    assert crawl_times(aware).to_list() == [dt.datetime(2021, 1, 1, 20, tzinfo=utc)]
 
 
 @pytest.mark.shared

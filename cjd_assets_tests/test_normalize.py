@@ -283,6 +283,13 @@ def test_relative_dates_resolve_against_each_rows_retrieve_date():
     assert out == [dt.date(2023, 3, 8), dt.date(2020, 3, 8), dt.date(2026, 5, 15)]
 
 
+def test_retrieval_instants_are_dated_in_china_time():
+    # a crawl at 01:24 on 16 May in Beijing is 17:24 on 15 May in UTC: 今日更新 is 16 May
+    when = pl.Series([dt.datetime(2026, 5, 15, 17, 24)]).dt.replace_time_zone("UTC")
+    df = frame(1, release_date_extracted=["今日更新"]).with_columns(retrieve_date=when)
+    assert normalize_postings(df)["release_date_exact_date_norm"][0] == dt.date(2026, 5, 16)
+
+
 def test_future_date_without_retrieve_date_is_flagged():
     r = normalize_postings(frame(1, release_date_extracted=["2999-01-01"], retrieve_date=[None])).row(0, named=True)
     assert (r["release_date_exact_date_norm"], r["release_date_parse_status_norm"]) == (None, "out of range")

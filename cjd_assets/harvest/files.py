@@ -116,21 +116,41 @@ CRAWL_TIME_FIELDS: tuple[str, ...] = (
     "crawl_time", "crawled_at", "crawl_date", "scrape_time", "scraped_at", "fetch_time", "retrieve_date",
     "retrieved_at", "record_create_time",
 )
-_CRAWL_TIME_FORMATS = ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d")
+_CRAWL_TIME_FORMATS = ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S")
+_CRAWL_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d")
+# Crawlers of Chinese boards write local wall-clock time without a zone.
+CRAWL_TIME_ZONE = "Asia/Shanghai"
 
 
 def crawl_times(df: pl.DataFrame) -> pl.Series:
-    """Per-row crawl time of an export (UTC-typed, wall clock as written so the date is the crawler's);
-    null where the row carries none or it does not parse."""
-    texts = [pl.col(f).cast(pl.Utf8) for f in CRAWL_TIME_FIELDS if f in df.columns]
+    """Per-row crawl time of an export as a UTC instant (a zone-less time is China local; a date alone is
+    read as local noon, so its calendar date survives the shift to UTC); null where the row carries
+    none or it does not parse."""
+
+    def as_text(f: str) -> pl.Expr:
+        dtype = df.schema[f]
+        if isinstance(dtype, pl.Datetime):
+            utc = pl.col(f).dt.convert_time_zone("UTC") if dtype.time_zone else pl.col(f)
+            return utc.dt.strftime("%Y-%m-%d %H:%M:%S%.f" + ("Z" if dtype.time_zone else ""))
+        return pl.col(f).cast(pl.Utf8)
+
+    texts = [as_text(f) for f in CRAWL_TIME_FIELDS if f in df.columns]
     if "extra" in df.columns and df.schema["extra"] == pl.Utf8:
         texts += [pl.col("extra").str.json_path_match(f"$.{f}") for f in CRAWL_TIME_FIELDS]
     if not texts:
         return pl.Series("fetch_time", [None] * df.height, dtype=pl.Datetime("us", "UTC"))
-    t = pl.coalesce(texts).str.strip_chars()
+    raw = pl.coalesce(texts).str.strip_chars()
+    utc_marked = raw.str.contains(r"(?:Z|[+-]00:?00| UTC)$")
+    t = raw.str.replace(r"(?:Z|[+-]00:?00| UTC)$", "")
     parsed = [t.str.to_datetime(f, strict=False, time_unit="us") for f in _CRAWL_TIME_FORMATS]
+    parsed += [t.str.to_datetime(f, strict=False, time_unit="us") + pl.duration(hours=12) for f in _CRAWL_DATE_FORMATS]
+    naive = pl.coalesce(*parsed)
+    local = naive.dt.replace_time_zone(CRAWL_TIME_ZONE, ambiguous="earliest", non_existent="null").dt.convert_time_zone("UTC")
     unix = pl.when(t.str.contains(r"^1\d{9}$")).then(pl.from_epoch(t.cast(pl.Int64, strict=False), time_unit="s"))
-    when = pl.coalesce(*parsed, unix.cast(pl.Datetime("us"))).dt.replace_time_zone("UTC")
+    when = pl.coalesce(
+        pl.when(utc_marked).then(naive.dt.replace_time_zone("UTC")).otherwise(local),
+        unix.cast(pl.Datetime("us")).dt.replace_time_zone("UTC"),
+    )
     return df.select(when.alias("fetch_time"))["fetch_time"]
 
 
