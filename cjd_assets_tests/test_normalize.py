@@ -125,7 +125,10 @@ EDUCATION_CASES = [
     ("中专", "middle school", None, None, "vocational high school", "stated"),
     ("中技", "middle school", None, None, "vocational high school", "stated"),
     ("中专/中技及以上", None, "middle school", None, "vocational high school", "stated"),
-    ("初中及以下", None, None, "middle school", "junior middle school", "stated"),
+    # nothing lies below middle school: "or below" the lowest level is that level, not no data
+    ("初中及以下", "middle school", None, "middle school", "junior middle school", "stated"),
+    ("高中及以下", "middle school", None, "middle school", "high school", "stated"),
+    ("大专及以下", None, None, "associate", "associate", "stated"),
     ("专科", "associate", None, None, "associate", "stated"),
     ("博士", "doctoral", None, None, "doctoral", "stated"),
     ("以内本科", "bachelor", None, None, "bachelor", "stated"),
@@ -162,25 +165,37 @@ def test_education_values(text, exact, lo, hi, detail, status):
 EXPERIENCE_CASES = [
     ("1-3年", None, 1, 3, "junior", "junior", "junior", "stated"),
     ("3-5年", None, 3, 5, "junior", "junior", "junior", "stated"),
-    ("5-10年", None, 5, 10, None, "junior", "mid", "stated"),
+    # a range that starts at 5 and goes beyond it asks for more than 5 years: mid (study)
+    ("5-10年", None, 5, 10, "mid", "mid", "mid", "stated"),
+    ("5-7年", None, 5, 7, "mid", "mid", "mid", "stated"),
+    ("经验5-10年", None, 5, 10, "mid", "mid", "mid", "stated"),
+    ("5年", 5, None, None, "junior", None, None, "stated"),
+    ("5年以上", None, 5, None, "mid", "mid", None, "stated"),
+    ("3-10年", None, 3, 10, None, "junior", "mid", "stated"),  # across bands: no exact level
+    ("10-20年", None, 10, 20, None, "mid", "senior", "stated"),
+    ("15-20年", None, 15, 20, "senior", "senior", "senior", "stated"),
+    ("1-5年", None, 1, 5, "junior", "junior", "junior", "stated"),
     ("3-4年经验", None, 3, 4, "junior", "junior", "junior", "stated"),
     ("经验3-5年", None, 3, 5, "junior", "junior", "junior", "stated"),
     ("8-9年经验", None, 8, 9, "mid", "mid", "mid", "stated"),
     ("1年经验", 1, None, None, "junior", None, None, "stated"),
     ("2年", 2, None, None, "junior", None, None, "stated"),
-    ("3年以上", None, 3, None, None, "junior", None, "stated"),
-    ("10年以上", None, 10, None, None, "mid", None, "stated"),
-    ("10年以上经验", None, 10, None, None, "mid", None, "stated"),
-    ("10年及以上", None, 10, None, None, "mid", None, "stated"),
-    ("15年以上", None, 15, None, None, "mid", None, "stated"),
+    # X年以上: the requirement is X years; its band is the one X opens into
+    ("3年以上", None, 3, None, "junior", "junior", None, "stated"),
+    ("10年以上", None, 10, None, "mid", "mid", None, "stated"),
+    ("10年以上经验", None, 10, None, "mid", "mid", None, "stated"),
+    ("10年及以上", None, 10, None, "mid", "mid", None, "stated"),
+    ("15年以上", None, 15, None, "senior", "senior", None, "stated"),
     ("20年", 20, None, None, "senior", None, None, "stated"),
     ("20年以上", None, 20, None, "senior", "senior", None, "stated"),
-    ("1年以下", None, None, 1, "junior", None, "junior", "stated"),
-    ("1年以内", None, None, 1, "junior", None, "junior", "stated"),
-    ("经验1年以下", None, None, 1, "junior", None, "junior", "stated"),
-    ("1年以内学历不限", None, None, 1, "junior", None, "junior", "stated"),
+    # an upper bound is the range from none up to it: minimum 0
+    ("1年以下", None, 0, 1, "junior", "junior", "junior", "stated"),
+    ("1年以内", None, 0, 1, "junior", "junior", "junior", "stated"),
+    ("经验1年以下", None, 0, 1, "junior", "junior", "junior", "stated"),
+    ("1年以内学历不限", None, 0, 1, "junior", "junior", "junior", "stated"),
+    ("10年以下", None, 0, 10, None, "junior", "mid", "stated"),
     ("1-3年学历不限", None, 1, 3, "junior", "junior", "junior", "stated"),
-    ("三年以上", None, 3, None, None, "junior", None, "stated"),
+    ("三年以上", None, 3, None, "junior", "junior", None, "stated"),
     ("无经验", 0, None, None, "no experience", None, None, "stated"),
     ("无需经验", 0, None, None, "no experience", None, None, "stated"),
     ("在校生/应届生", 0, None, None, "no experience", None, None, "stated"),
@@ -192,9 +207,17 @@ EXPERIENCE_CASES = [
     ("实习", None, None, None, "junior", None, None, "stated"),
     ("5天/周", None, None, None, "junior", None, None, "stated"),
     ("4天/周 3个月", None, None, None, "junior", None, None, "stated"),
-    ("3+ years", None, 3, None, None, "junior", None, "stated"),
-    ("不限", None, None, None, None, None, None, "no requirement"),
-    ("经验不限", None, None, None, None, None, None, "no requirement"),
+    ("3+ years", None, 3, None, "junior", "junior", None, "stated"),
+    # requires none: no experience, 0 years (the status keeps why)
+    ("不限", 0, None, None, "no experience", None, None, "no requirement"),
+    ("经验不限", 0, None, None, "no experience", None, None, "no requirement"),
+    # a graduating class is not 2,024 years of experience
+    ("2024年应届生", 0, None, None, "no experience", None, None, "stated"),
+    ("2023届毕业生", 0, None, None, "no experience", None, None, "stated"),
+    ("2024年", None, None, None, None, None, None, "unparsed"),
+    # impossible requirements are flagged, not stored
+    ("10-5年", None, None, None, None, None, None, "implausible"),
+    ("100年以上", None, None, None, None, None, None, "implausible"),
     ("本科", None, None, None, None, None, None, "unparsed"),
     ("", None, None, None, None, None, None, "missing"),
 ]
@@ -212,7 +235,17 @@ def test_experience_values(text, ex, lo, hi, exl, lol, hil, status):
 # release date string (retrieved 2021-03-20) -> (exact, minimum, maximum, status, parse status)
 D = dt.date
 DATE_CASES = [
-    ("2023-12-12 09:22:00", D(2023, 12, 12), None, None, "release", "parsed"),
+    ("2020-12-12 09:22:00", D(2020, 12, 12), None, None, "release", "parsed"),
+    # a release cannot follow the crawl that saw it; placeholders and impossible years are not dates
+    ("2023-12-12 09:22:00", None, None, None, None, "after retrieval"),
+    ("1980-05-01", None, None, None, None, "out of range"),
+    ("186890-01-01", None, None, None, None, "out of range"),
+    ("999999999天前", None, None, None, None, "out of range"),
+    ("99999999999999999999999天前", None, None, None, None, "out of range"),
+    ("99999天内", None, None, None, None, "out of range"),
+    ("02-29发布", D(2020, 2, 29), None, None, "release", "parsed"),  # the last year that has the day
+    ("03-20发布", D(2021, 3, 20), None, None, "release", "parsed"),
+    ("03-21发布", D(2020, 3, 21), None, None, "release", "parsed"),
     ("2021-03-15", D(2021, 3, 15), None, None, "release", "parsed"),
     ("03-15发布", D(2021, 3, 15), None, None, "release", "parsed"),
     ("03-06发布", D(2021, 3, 6), None, None, "release", "parsed"),
@@ -237,6 +270,32 @@ def test_release_dates(text, ex, lo, hi, status, parse):
     p = "release_date_"
     assert (r[p + "exact_date_norm"], r[p + "minimum_date_norm"], r[p + "maximum_date_norm"]) == (ex, lo, hi)
     assert (r[p + "status_norm"], r[p + "parse_status_norm"]) == (status, parse)
+
+
+def test_relative_dates_resolve_against_each_rows_retrieve_date():
+    # the same string seen by two crawls is two dates: each row's own retrieval, not one file date
+    df = frame(
+        3,
+        release_date_extracted=["03-08发布", "03-08发布", "今日更新"],
+        retrieve_date=[dt.date(2023, 3, 28), dt.date(2021, 1, 5), dt.date(2026, 5, 15)],
+    )
+    out = normalize_postings(df)["release_date_exact_date_norm"].to_list()
+    assert out == [dt.date(2023, 3, 8), dt.date(2020, 3, 8), dt.date(2026, 5, 15)]
+
+
+def test_retrieval_instants_are_dated_in_china_time():
+    # a crawl at 01:24 on 16 May in Beijing is 17:24 on 15 May in UTC: 今日更新 is 16 May
+    when = pl.Series([dt.datetime(2026, 5, 15, 17, 24)]).dt.replace_time_zone("UTC")
+    df = frame(1, release_date_extracted=["今日更新"]).with_columns(retrieve_date=when)
+    assert normalize_postings(df)["release_date_exact_date_norm"][0] == dt.date(2026, 5, 16)
+
+
+def test_future_date_without_retrieve_date_is_flagged():
+    r = normalize_postings(frame(1, release_date_extracted=["2999-01-01"], retrieve_date=[None])).row(0, named=True)
+    assert (r["release_date_exact_date_norm"], r["release_date_parse_status_norm"]) == (None, "out of range")
+    nxt = dt.date.today().year + 1
+    r = normalize_postings(frame(1, release_date_extracted=[f"{nxt}-01-01"], retrieve_date=[None])).row(0, named=True)
+    assert (r["release_date_exact_date_norm"], r["release_date_parse_status_norm"]) == (None, "after retrieval")
 
 
 def test_relative_date_without_retrieve_date_is_unresolved():
@@ -292,6 +351,23 @@ LOCATION_CASES = [
     ("异地招聘", None, None, None, None, None, "country", None, "unspecified"),
     ("海外", None, None, None, None, None, None, None, "foreign"),
     ("福山路33号", None, None, None, None, None, None, None, "unparsed"),
+    # a street or landmark that begins with a place's name is not that place (天山西路 is in Shanghai,
+    # 安宁庄东路 in Beijing, 科技园高新南四道 in Shenzhen): unresolved unless a place is actually named
+    ("天山西路567号 8层D室", None, None, None, None, None, None, None, "unparsed"),
+    ("安宁庄东路7号融科融智-蜂巢工厂", None, None, None, None, None, None, None, "unparsed"),
+    ("科技园高新南四道与科技南八路交汇处", None, None, None, None, None, None, None, "unparsed"),
+    ("西藏北路605", None, None, None, None, None, None, None, "unparsed"),
+    ("新港西路135号中山大学科技园B座", None, None, None, None, None, None, None, "unparsed"),
+    ("番禺大道北537号", None, None, None, None, None, None, None, "unparsed"),
+    ("海淀大街8号中钢国际广场8层", None, None, None, None, None, None, None, "unparsed"),
+    ("安邦金融中心", None, None, None, None, None, None, None, "unparsed"),
+    ("上海市长宁区天山西路567号", "上海市", "上海市", "长宁区", None, "天山西路567号", "county", "310105", "resolved"),
+    # the export's city field before the street (a named city) resolves to that city only
+    ("北京 安宁庄东路7号融科融智-蜂巢工厂", "北京市", "北京市", None, None, "安宁庄东路7号融科融智-蜂巢工厂", "prefecture", "110000", "resolved"),
+    ("深圳·科技园高新南四道", "广东省", "深圳市", None, None, "科技园高新南四道", "prefecture", "440300", "resolved"),
+    ("工作地点：北京市海淀区中关村", "北京市", "北京市", "海淀区", None, "中关村", "county", "110108", "resolved"),
+    ("漕河泾开发区", "上海市", "上海市", "徐汇区", "漕河泾街道", "开发区", "township", "310104", "resolved"),
+    ("广东省深圳市南山区南山区科技园", "广东省", "深圳市", "南山区", None, "南山区科技园", "county", "440305", "resolved"),
     ("", None, None, None, None, None, None, None, "missing"),
 ]
 

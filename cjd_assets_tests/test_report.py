@@ -67,6 +67,9 @@ def make_con() -> duckdb.DuckDBPyConnection:
         pl.lit("某公司").alias("company_name_extracted"),
         pl.lit(None, dtype=pl.Float64).alias("salary_minimum_value_norm"),
         pl.lit("stated").alias("salary_status_norm"),
+        pl.lit(None, dtype=pl.String).alias("desired_education_maximum_level_norm"),
+        pl.when(pl.col("desired_experience_exact_level_norm").is_not_null() | pl.col("desired_experience_minimum_level_norm").is_not_null())
+        .then(pl.lit("stated")).otherwise(pl.lit("missing")).alias("desired_experience_status_norm"),
     )
     kw = pl.DataFrame(KEYWORDS, schema=["id", "job_category_pr", "keyword_en", "matched_term"], orient="row")
     kw = kw.with_columns(pl.lit(True).alias("in_title"), pl.lit(False).alias("in_body"))

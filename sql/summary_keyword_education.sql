@@ -3,7 +3,8 @@ WITH p AS (
     SELECT
         id,
         job_category_pr AS category,
-        coalesce(desired_education_exact_level_norm, desired_education_minimum_level_norm, 'no data')
+        coalesce(desired_education_exact_level_norm, desired_education_minimum_level_norm,
+                 desired_education_maximum_level_norm, 'no data')
             AS education_level
     FROM analysis_postings
     WHERE job_category_pr IN ('TT1', 'TT2')

@@ -3,7 +3,8 @@
 WITH p AS (
     SELECT
         job_category_pr AS category,
-        coalesce(desired_education_exact_level_norm, desired_education_minimum_level_norm) AS lvl
+        coalesce(desired_education_exact_level_norm, desired_education_minimum_level_norm,
+                 desired_education_maximum_level_norm) AS lvl
     FROM analysis_postings
 )
 SELECT

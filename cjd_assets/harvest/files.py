@@ -84,7 +84,10 @@ def read_harvest_file(path: Path, harvest_id: str, mapping: dict[str, str] | Non
         raise
     except Exception as e:  # polars raises ComputeError, SchemaError, ArrowError... on bad input
         raise HarvestFileError(f"{path}: not a readable {path.suffix} export ({type(e).__name__}: {str(e)[:200]})") from e
-    return records_to_raw_pages(df, harvest_id, source_name=path.name, mapping=mapping, fetch_time=_mtime(path))
+    # no fetch_time: an export row was retrieved when its crawler saw it (its crawl time, where the export
+    # carries one), not when the file was written here; the file's timestamp would date every relative
+    # release date (今日更新, 03-08发布) to the day of ingest
+    return records_to_raw_pages(df, harvest_id, source_name=path.name, mapping=mapping)
 
 
 def _utf8_bytes(path: Path) -> bytes:
@@ -107,8 +110,55 @@ def _mtime(path: Path) -> datetime:
     return datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
 
 
+# Fields of an export that say when the crawler saw a row, as a top-level column or a key of the JSON
+# `extra` column (shared/data/real_postings: liepin `crawl_time`, BOSS `record_create_time`).
+CRAWL_TIME_FIELDS: tuple[str, ...] = (
+    "crawl_time", "crawled_at", "crawl_date", "scrape_time", "scraped_at", "fetch_time", "retrieve_date",
+    "retrieved_at", "record_create_time",
+)
+_CRAWL_TIME_FORMATS = ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S")
+_CRAWL_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d")
+# Crawlers of Chinese boards write local wall-clock time without a zone.
+CRAWL_TIME_ZONE = "Asia/Shanghai"
+
+
+def crawl_times(df: pl.DataFrame) -> pl.Series:
+    """Per-row crawl time of an export as a UTC instant (a zone-less time is China local; a date alone is
+    read as local noon, so its calendar date survives the shift to UTC); null where the row carries
+    none or it does not parse."""
+
+    def as_text(f: str) -> pl.Expr:
+        dtype = df.schema[f]
+        if isinstance(dtype, pl.Datetime):
+            utc = pl.col(f).dt.convert_time_zone("UTC") if dtype.time_zone else pl.col(f)
+            return utc.dt.strftime("%Y-%m-%d %H:%M:%S%.f" + ("Z" if dtype.time_zone else ""))
+        return pl.col(f).cast(pl.Utf8)
+
+    texts = [as_text(f) for f in CRAWL_TIME_FIELDS if f in df.columns]
+    if "extra" in df.columns and df.schema["extra"] == pl.Utf8:
+        texts += [pl.col("extra").str.json_path_match(f"$.{f}") for f in CRAWL_TIME_FIELDS]
+    if not texts:
+        return pl.Series("fetch_time", [None] * df.height, dtype=pl.Datetime("us", "UTC"))
+    raw = pl.coalesce(texts).str.strip_chars()
+    utc_marked = raw.str.contains(r"(?:Z|[+-]00:?00| UTC)$")
+    t = raw.str.replace(r"(?:Z|[+-]00:?00| UTC)$", "")
+    parsed = [t.str.to_datetime(f, strict=False, time_unit="us") for f in _CRAWL_TIME_FORMATS]
+    parsed += [t.str.to_datetime(f, strict=False, time_unit="us") + pl.duration(hours=12) for f in _CRAWL_DATE_FORMATS]
+    naive = pl.coalesce(*parsed)
+    local = naive.dt.replace_time_zone(CRAWL_TIME_ZONE, ambiguous="earliest", non_existent="null").dt.convert_time_zone("UTC")
+    unix = pl.when(t.str.contains(r"^1\d{9}$")).then(pl.from_epoch(t.cast(pl.Int64, strict=False), time_unit="s"))
+    when = pl.coalesce(
+        pl.when(utc_marked).then(naive.dt.replace_time_zone("UTC")).otherwise(local),
+        unix.cast(pl.Datetime("us")).dt.replace_time_zone("UTC"),
+    )
+    return df.select(when.alias("fetch_time"))["fetch_time"]
+
+
 def records_to_raw_pages(df: pl.DataFrame, harvest_id: str, source_name: str, mapping: dict[str, str] | None = None, fetch_time: datetime | None = None) -> pl.DataFrame:
-    """One raw_pages 'record' row per export row, its mapped fields stored as compressed JSON."""
+    """One raw_pages 'record' row per export row, its mapped fields stored as compressed JSON.
+
+    fetch_time (which becomes the postings' retrieve_date) is each row's crawl time where the export
+    carries one (CRAWL_TIME_FIELDS), else the `fetch_time` given, else null (unknown)."""
     mapping = dict(DEFAULT_MAPPING if mapping is None else mapping)
     bad_targets = set(mapping.values()) - _TARGETS
     if bad_targets:
@@ -118,7 +168,9 @@ def records_to_raw_pages(df: pl.DataFrame, harvest_id: str, source_name: str, ma
         raise HarvestFileError(f"{source_name}: none of the mapped title/body columns {[s for s, d in mapping.items() if d in ('title_extracted', 'body_extracted')]} is in the file (columns: {df.columns[:12]})")
     if df.height == 0:
         raise HarvestFileError(f"{source_name}: no rows")
-    fetch_time = fetch_time or datetime.now(timezone.utc)
+    fetched_at = crawl_times(df)
+    if fetch_time is not None:
+        fetched_at = fetched_at.fill_null(fetch_time)
 
     def text(src: str) -> pl.Expr:
         # Empty strings mean "not available" in exports; they become nulls.
@@ -152,7 +204,7 @@ def records_to_raw_pages(df: pl.DataFrame, harvest_id: str, source_name: str, ma
             "board": mapped["source"],
             "page_kind": ["record"] * n,
             "http_status": pl.Series([None] * n, dtype=pl.Int32),
-            "fetch_time": pl.Series([fetch_time] * n, dtype=pl.Datetime("us", "UTC")),
+            "fetch_time": fetched_at.cast(pl.Datetime("us", "UTC")),
             "content_type": ["application/json"] * n,
             "encoding": ["utf-8"] * n,
             "content": pl.Series(content, dtype=pl.Binary),

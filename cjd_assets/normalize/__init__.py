@@ -9,9 +9,11 @@ the same order with NORMALIZED_COLUMNS appended:
   'stated'), salary_months_norm (Int8: months paid a year for monthly pay, 12 unless N薪).
   Scaling constants and board conventions: cjd_assets.normalize.salary.
 - release_date_{exact,minimum,maximum}_date_norm (Date), release_date_status_norm ('release'|'update'),
-  release_date_parse_status_norm ('parsed'|'missing'|'unparsed'|'unresolved').
+  release_date_parse_status_norm ('parsed'|'missing'|'unparsed'|'unresolved'|'out of range'|'after retrieval';
+  relative dates resolve against each row's retrieve_date, never a file's timestamp).
 - desired_experience_{exact,minimum,maximum}_years_norm (Float64) and _level_norm
-  (schema.EXPERIENCE_LEVELS), desired_experience_status_norm ('stated'|'no requirement'|'missing'|'unparsed').
+  (schema.EXPERIENCE_LEVELS), desired_experience_status_norm ('stated'|'no requirement'|'missing'|'unparsed'|
+  'implausible'); 不限 ('no requirement') is 0 years, level 'no experience'.
 - desired_education_{exact,minimum,maximum}_level_norm (schema.EDUCATION_LEVELS; exact 'none' = 学历不限),
   desired_education_detail_norm (schema.EDUCATION_DETAILS), desired_education_status_norm (as experience).
 - location_{continent,country,province,prefecture,county,township,zone,details}_{en,zh}_norm,
@@ -22,7 +24,8 @@ the same order with NORMALIZED_COLUMNS appended:
   true when the extracted field was empty and the value was read from the body.
 
 "exact" is the single stated value; a range fills minimum and maximum; "X以上" fills minimum only and
-"X以下" maximum only. Statuses say why a value is null: a real answer (面议, 学历不限, 经验不限) is not junk.
+"X以下" maximum only. Statuses say why a value is null: a real answer (面议, 学历不限) is not junk; an impossible one (10-5年,
+999999999天前, a release after retrieval) is flagged with null values.
 Each field is parsed once per distinct string (Polars expressions; locations through a cached resolver).
 """
 

@@ -11,7 +11,7 @@ from .location import LOCATION_OUTPUT_COLUMNS, resolve_locations
 from .release_date import RELEASE_DATE_OUTPUT_COLUMNS, parse_release_date
 from .salary import SALARY_OUTPUT_COLUMNS, parse_salary
 
-NORMALIZE_VERSION: str = "1.1.0"
+NORMALIZE_VERSION: str = "1.2.0"
 
 INFERRED_COLUMNS: tuple[str, ...] = (
     "salary_inferred",
@@ -66,13 +66,19 @@ def _blank(e: pl.Expr) -> pl.Expr:
     return ~e.str.contains(r"\S").fill_null(False)
 
 
+# The boards are Chinese: 今日更新 and 03-08发布 are dates in China time, so an instant of retrieval
+# (a crawl's UTC fetch time) is dated there (01:30 on 16 May in Beijing is still 15 May in UTC).
+BOARD_TIME_ZONE = "Asia/Shanghai"
+
+
 def _as_date(dtype: pl.DataType) -> pl.Expr:
-    """retrieve_date as a Date whether it arrives as Date, Datetime (any zone) or ISO text."""
+    """retrieve_date as a Date whether it arrives as Date, Datetime (any zone) or ISO text; an instant
+    with a zone is dated in the boards' time zone, a zone-less one as written."""
     c = pl.col("retrieve_date")
     if dtype == pl.String:
         return c.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
     if isinstance(dtype, pl.Datetime):
-        return c.dt.date()
+        return c.dt.convert_time_zone(BOARD_TIME_ZONE).dt.date() if dtype.time_zone else c.dt.date()
     if dtype == pl.Date:
         return c
     return c.cast(pl.Date, strict=False)

@@ -2,8 +2,10 @@
 
 Study rules: 初中 -> junior middle school; 中技/中专 -> vocational high school; 高中 -> high school; the three
 collapse to "middle school"; 大专 -> associate; 本科 -> bachelor; 硕士/MBA/EMBA -> master; 博士 -> doctoral.
-本科及以上 is a minimum, 初中及以下 a maximum, a bare level is exact. 学历不限/不限/无 is "none"
-(explicitly no requirement), reported as exact level "none"; a missing value stays null.
+本科及以上 is a minimum, 大专及以下 a maximum, a bare level is exact. 初中及以下 (and 高中/中专及以下) is
+exact "middle school" as well as its maximum: no level lies below middle school, so the requirement is
+that level (it is not "no data"). 学历不限/不限/无 is "none" (explicitly no requirement), reported as
+exact level "none"; a missing value stays null.
 """
 
 from __future__ import annotations
@@ -63,7 +65,14 @@ def education_exprs(text: pl.Expr) -> dict[str, pl.Expr]:
         .then(pl.lit("no requirement"))
         .otherwise(pl.lit("unparsed"))
     )
-    exact = pl.when(is_none).then(pl.lit("none")).when(found & ~is_min & ~is_max).then(lowest_level)
+    # "X及以下" at the lowest level there is (初中及以下) states that level
+    lowest = pl.lit(_DETAILS[0][1])
+    exact = (
+        pl.when(is_none)
+        .then(pl.lit("none"))
+        .when(found & ~is_min & (~is_max | (lowest_level == lowest)))
+        .then(lowest_level)
+    )
     return {
         "desired_education_exact_level_norm": exact,
         "desired_education_minimum_level_norm": pl.when(found & is_min).then(lowest_level),

@@ -363,11 +363,28 @@ _ADMIN_END = ("省", "市", "区", "县", "旗", "盟", "州", "镇", "乡", "�
 
 
 def _road(text: str, end: int, name: str) -> bool:
-    """南京路, 福山路, 望京东路: a place name that is part of a street name is not a place."""
+    """南京路, 福山路, 望京东路, 番禺大道, 海淀大街: a place name that is part of a street name is not a place."""
     if name.endswith(_ADMIN_END) or end >= len(text):
         return False
     nxt = text[end]
-    return nxt in _ROAD_NEXT or (nxt in "东西南北中" and end + 1 < len(text) and text[end + 1] in _ROAD_NEXT)
+    two = text[end + 1] if end + 1 < len(text) else ""
+    return nxt in _ROAD_NEXT or (nxt in "东西南北中大" and two != "" and two in _ROAD_NEXT)
+
+
+# what may follow a bare township or area name for it to be that place: a zone or park word (燕郊开发区,
+# 漕河泾开发区); anything else in Chinese makes it part of another name (安宁庄东路, 科技园高新南四道)
+_AREA_WORDS = ("开发区", "高新区", "园区", "工业区", "新区", "经济区", "产业园", "商务区")
+
+
+def _whole_place(text: str, end: int, key: str, full: str) -> bool:
+    """A township or area name met without its county stands alone: its full name (燕郊镇, 望京街道),
+    or the name ending the token, or followed by Latin text (望京soho) or a zone word."""
+    if key == full or end >= len(text) or text[end] in _SEPARATORS:
+        return True
+    nxt = text[end]
+    if not ("\u4e00" <= nxt <= "\u9fff"):
+        return True
+    return text.startswith(_AREA_WORDS, end)
 
 
 def _token_end(text: str, end: int) -> bool:
@@ -424,7 +441,8 @@ def _walk(ix: _Index, text: str) -> tuple[str | None, str | None, str | None, st
                     break
             elif town is None:
                 full = ix.towns((prov, city, county)).get(t)
-                if full is not None:
+                # 南山区南山区…: a repeated county name is not its namesake town (南山街道)
+                if full is not None and not (i + L < n and text[i + L] in "区县市旗" and not full.startswith(t + text[i + L])):
                     town = full
                     i += L
                     hit = ()
@@ -439,7 +457,7 @@ def _walk(ix: _Index, text: str) -> tuple[str | None, str | None, str | None, st
                     # 望京: a Beijing subdistrict and a village town in Sichuan; a job is in the big city
                     # when exactly one of the places lies in one of the main job markets
                     where = [w for w in where if w[0][1] in _MAJOR_CITIES]
-                if where and len(where) == 1 and not _road(text, i + L, key):
+                if where and len(where) == 1 and not _road(text, i + L, key) and _whole_place(text, i + L, key, where[0][1]):
                     (prov, city, county), town = where[0]
                     i += L
                     hit = ()
@@ -469,9 +487,33 @@ def _fallback(ix: _Index, text: str):
     except Exception:  # jionlp on odd input: treat as unresolved
         return None, None, None, None, text
     prov, city, county = r.get("province"), r.get("city"), r.get("county")
-    if prov is None:
+    if prov is None or not _named(ix, text, (prov, city, county)):
         return None, None, None, None, text
     return prov, city, county, None, (r.get("detail") or "").strip("".join(_SEPARATORS))
+
+
+def _named(ix: _Index, text: str, units: tuple[str | None, ...]) -> bool:
+    """jionlp's answer is a place only where the text names one of its units: a full name (天河区), or
+    an alias that is not part of a street or landmark (天山西路, 中山大学, 天河客运站) but ends a token or
+    runs into a lower unit's name (广州天河区)."""
+    names: list[tuple[str, bool]] = []
+    for unit in units:
+        if not unit:
+            continue
+        names.append((unit, True))
+        alias = ix.alias.get(unit) or next((a for a, p in ix.provinces.items() if p == unit and a != unit), None)
+        if alias and len(alias) >= 2:
+            names.append((alias, False))
+    for name, full in names:
+        start = text.find(name)
+        while start >= 0:
+            end = start + len(name)
+            if not _road(text, end, name) and (
+                full or _token_end(text, end) or any(text.startswith(o, end) for o, _ in names if o != name)
+            ):
+                return True
+            start = text.find(name, start + 1)
+    return False
 
 
 def _row(ix: _Index, prov, city, county, town, rest, status, raw) -> tuple:
