@@ -126,8 +126,8 @@ def _local_time(text: pl.Expr) -> pl.Expr:
     t = text.str.replace_all("/", "-").str.replace(r"^(\d{4})-(\d{1,2})-(\d{1,2})$", "$1-$2-$3 12:00:00")
     t = t.str.replace(r"^(\d{4})-(\d)-", "$1-0$2-").str.replace(r"^(\d{4}-\d{2})-(\d)\b", "$1-0$2")
     return (
-        t.str.slice(0, 19)
-        .str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False)
+        t.str.replace(r"^(\d{4}-\d{2}-\d{2} \d{1,2}:\d{2})$", "$1:00")
+        .str.to_datetime("%Y-%m-%d %H:%M:%S%.f", time_unit="us", strict=False)
         .dt.replace_time_zone(SOURCE_TIME_ZONE, ambiguous="earliest", non_existent="null")
         .dt.convert_time_zone("UTC")
     )
