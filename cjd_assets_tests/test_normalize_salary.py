@@ -115,3 +115,17 @@ def test_same_text_two_postings_two_readings():
         "title_extracted": ["销售经理 年薪20w+", "口腔医生"], "body_extracted": [None, None]}))
     assert out["salary_status_norm"].to_list() == ["stated", "implausible"]
     assert out["salary_recurrence_norm"].to_list() == ["year", None]
+
+
+def test_warehouse_of_an_older_rule_version_gains_the_reason_column(tmp_path):
+    import duckdb
+
+    from cjd_assets import warehouse as wh
+
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    old = pl.DataFrame({"id": ["a"], "salary_status_norm": ["stated"]})
+    wh.append(con, "normalized_postings", old)
+    new = pl.DataFrame({"id": ["b"], "salary_status_norm": ["implausible"], "salary_status_reason": ["negative pay"]})
+    wh.append(con, "normalized_postings", new)
+    rows = con.execute("SELECT id, salary_status_reason FROM normalized_postings ORDER BY id").fetchall()
+    assert rows == [("a", None), ("b", "negative pay")]

@@ -11,7 +11,7 @@ from .location import LOCATION_OUTPUT_COLUMNS, resolve_locations
 from .release_date import RELEASE_DATE_OUTPUT_COLUMNS, parse_release_date
 from .salary import ANNUAL_HINT, SALARY_OUTPUT_COLUMNS, parse_salary
 
-NORMALIZE_VERSION: str = "1.1.0"
+NORMALIZE_VERSION: str = "1.2.0"
 
 INFERRED_COLUMNS: tuple[str, ...] = (
     "salary_inferred",
