@@ -49,10 +49,16 @@ def write_table(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) ->
 
 
 def ensure_table(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) -> None:
-    """Create `table` with `df`'s columns (and no rows) when it does not exist yet."""
+    """Create `table` with `df`'s columns (and no rows) when it does not exist yet; add the columns a
+    newer rule version brought to a table made by an older one (their old rows read null)."""
+    arrow = df.head(0).to_arrow()  # noqa: F841
     if not table_exists(con, table):
-        arrow = df.head(0).to_arrow()  # noqa: F841
         con.execute(f"CREATE TABLE {_ident(table)} AS SELECT * FROM arrow")
+        return
+    have = {r[0] for r in con.execute(f"DESCRIBE {_ident(table)}").fetchall()}
+    for name, dtype, *_ in con.execute("DESCRIBE SELECT * FROM arrow").fetchall():
+        if name not in have:
+            con.execute(f"ALTER TABLE {_ident(table)} ADD COLUMN {_ident(name)} {dtype}")
 
 
 def append(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) -> int:

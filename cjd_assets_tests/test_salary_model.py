@@ -198,6 +198,6 @@ def test_real_postings_model_beats_cell_median_with_calibrated_interval(real_pos
     filled = fill_missing_pay(norm, pred)
     assert filled.select(norm_before.columns).equals(norm_before)
     missing = filled.filter(pl.col("salary_status_norm") != "stated")
-    assert missing.height > 1000
+    assert missing.height > 500  # ~4 % of real postings state no usable pay once the export's extra is read
     assert (missing.get_column("salary_monthly_source") == "predicted").all()
     assert missing.get_column("salary_exact_monthly_value_norm").null_count() == missing.height

@@ -67,6 +67,7 @@ def raw_pages(
     encoding and crawl state (fetched, blocked, failed). Export rows are kept as JSON records, so
     `raw_postings` can always be rebuilt from this table alone, without crawling again."""
     key = context.partition_key
+    extra = None
     if key.startswith(CRAWL_PREFIX):
         pages = _crawl(context, lake, crawler, key)
     elif key.startswith(FILE_PREFIX):
@@ -75,6 +76,7 @@ def raw_pages(
             raise dg.Failure(description=f"No landed file for partition {key} in {lake.landing}")
         try:
             pages = hv.read_harvest_file(path, key)
+            extra = hv.read_export_extra(path)
         except hv.HarvestFileError as err:
             rejected = lake.landing / REJECTED_DIR
             rejected.mkdir(exist_ok=True)
@@ -96,6 +98,8 @@ def raw_pages(
             "dagster/row_count": pages.height,
             "pages_by_state": {r["crawl_state"]: r["len"] for r in states.iter_rows(named=True)},
             "pages_by_board": {str(r["board"]): r["len"] for r in boards.iter_rows(named=True)},
+            # which keys of an export's `extra` JSON became extracted fields, and which were left
+            **({"export_extra_fields": hv.summarize_extra(extra.to_list())} if extra is not None else {}),
             "preview": dg.MetadataValue.md(
                 wh.markdown_preview(pages.drop("content"), max_rows=8)
             ),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .boards import Listing, classify_slot, detect_board, url_page_kind
 from .crawler import CrawlConfig, CrawlProgress, CrawlSummary, run_crawl, store_pages
+from .export_format import read_export_extra, summarize_extra
 from .files import DEFAULT_MAPPING, HarvestFileError, export_as_extracted, read_harvest_file, records_to_raw_pages
 from .pages import PARSER_VERSION, PageParseError, detect_block, parse_listing, parse_page
 from .raw import RAW_PAGES_SCHEMA, make_page_id, parse_pages, raw_pages_frame, url_states
@@ -43,4 +44,6 @@ __all__ = [
     "store_pages",
     "url_page_kind",
     "url_states",
+    "read_export_extra",
+    "summarize_extra",
 ]

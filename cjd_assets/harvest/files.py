@@ -14,6 +14,7 @@ import polars as pl
 from cjd_assets.schema import BOARDS, EXTRACTED_COLUMNS
 
 from .boards import detect_board, sniff_board, url_page_kind
+from .export_format import EXTRA_COLUMN, fill_from_extra
 from .pages import detect_block
 from .raw import CODEC, RAW_PAGES_SCHEMA, compress, make_page_id, raw_pages_frame
 from .text import DecodeError, decode_html
@@ -44,10 +45,14 @@ def export_as_extracted(df: pl.DataFrame, mapping: dict[str, str] | None = None)
     """An export frame (default: the real-postings format) with its columns renamed to the extracted
     fields, the record key as `id`; columns the mapping does not name are dropped."""
     mapping = DEFAULT_MAPPING if mapping is None else mapping
-    return df.select(
+    out = df.select(
         pl.col(src).cast(pl.Utf8).alias("id" if dst == "record_key" else dst)
         for src, dst in mapping.items() if src in df.columns
     )
+    # structured fields of the export's `extra` JSON fill the empty extracted ones (+ retrieve_date)
+    if EXTRA_COLUMN in df.columns and EXTRA_COLUMN not in mapping:
+        out = fill_from_extra(out, df[EXTRA_COLUMN])
+    return out
 _HTML_EXT = (".html", ".htm", ".shtml")
 
 
@@ -182,6 +187,8 @@ def records_to_raw_pages(df: pl.DataFrame, harvest_id: str, source_name: str, ma
     key_src = next((s for s, d in present.items() if d == "record_key"), None)
     key = text(key_src) if key_src else pl.lit(None, pl.Utf8)
     mapped = df.select(*fields, key.alias("_key"), pl.int_range(pl.len()).alias("_row"))
+    if EXTRA_COLUMN in df.columns and EXTRA_COLUMN not in mapping:  # see export_as_extracted
+        mapped = fill_from_extra(mapped, df[EXTRA_COLUMN])
     mapped = mapped.with_columns(
         pl.coalesce(pl.col("_key"), pl.lit("row") + pl.col("_row").cast(pl.Utf8)).alias("_key"),
         pl.when(pl.col("source").is_in(list(BOARDS))).then(pl.col("source")).otherwise(None).alias("source"),
@@ -192,7 +199,9 @@ def records_to_raw_pages(df: pl.DataFrame, harvest_id: str, source_name: str, ma
     )
     boards = [s or detect_board(u or "") or "unknown" for s, u in zip(mapped["source"], mapped["url_extracted"])]
     mapped = mapped.with_columns(pl.Series("source", boards, dtype=pl.Utf8))
-    payload = mapped.select(pl.struct(list(EXTRACTED_COLUMNS)).struct.json_encode().alias("j"))["j"]
+    # a row's own crawl time (from extra) travels with it as ISO text in UTC
+    stamp = [pl.col("retrieve_date").dt.strftime("%Y-%m-%dT%H:%M:%S%.6fZ")] if "retrieve_date" in mapped.columns else []
+    payload = mapped.select(pl.struct(list(EXTRACTED_COLUMNS) + stamp).struct.json_encode().alias("j"))["j"]
     content = [compress(s.encode("utf-8")) for s in payload]
     page_ids = [make_page_id(harvest_id, source_name, k) for k in mapped["_key"]]
     n = mapped.height

@@ -6,7 +6,9 @@ the same order with NORMALIZED_COLUMNS appended:
 - salary_{exact,minimum,maximum}_{value,annual_value,monthly_value}_norm (Float64, in the stated currency,
   CNY unless marked), salary_currency_norm, salary_recurrence_norm (schema.SALARY_RECURRENCES),
   salary_status_norm ('stated'|'negotiable'|'missing'|'unparsed'|'implausible'; values are null unless
-  'stated'), salary_months_norm (Int8: months paid a year for monthly pay, 12 unless N薪).
+  'stated'), salary_months_norm (Int8: months paid a year for monthly pay, 12 unless N薪),
+  salary_status_reason (why a salary is 'implausible': negative, reversed range, monthly pay of 150k CNY
+  or more, hourly/daily/monthly bounds; null otherwise).
   Scaling constants and board conventions: cjd_assets.normalize.salary.
 - release_date_{exact,minimum,maximum}_date_norm (Date), release_date_status_norm ('release'|'update'),
   release_date_parse_status_norm ('parsed'|'missing'|'unparsed'|'unresolved'|'out of range'|'after retrieval';

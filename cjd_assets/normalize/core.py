@@ -9,7 +9,7 @@ from .education import EDUCATION_OUTPUT_COLUMNS, parse_education
 from .experience import EXPERIENCE_OUTPUT_COLUMNS, parse_experience
 from .location import LOCATION_OUTPUT_COLUMNS, resolve_locations
 from .release_date import RELEASE_DATE_OUTPUT_COLUMNS, parse_release_date
-from .salary import SALARY_OUTPUT_COLUMNS, parse_salary
+from .salary import ANNUAL_HINT, SALARY_OUTPUT_COLUMNS, parse_salary
 
 NORMALIZE_VERSION: str = "1.2.0"
 
@@ -132,11 +132,23 @@ def normalize_postings(df: pl.DataFrame) -> pl.DataFrame:
         **{f"_inf_{f}": _blank(pl.col(f"_x_{f}")) & pl.col(f"_c_{f}").is_not_null() for f in _FIELDS},
     )
     work = work.with_row_index("_row")
+    # the posting names annual pay (年薪…): decides a unitless salary whose monthly reading is implausible;
+    # only figures in 万 or of 5+ digits can be that high
+    big = work.get_column("_k_salary").str.contains(r"(?i)\d\s*[万w]|\d{5}|\d{3}\s*k").fill_null(False)
+    hint = _on_subset(
+        base,
+        big,
+        {"_annual": pl.col("title_extracted").cast(pl.String).str.contains(ANNUAL_HINT).fill_null(False)
+         | body.str.contains(ANNUAL_HINT).fill_null(False)},
+        dtype=pl.Boolean,
+    )["_annual"]
+    work = work.with_columns(hint.fill_null(False))
 
     sal = parse_salary(
-        work.select(pl.col("_k_salary").alias("salary_key"), pl.col("_src").alias("source")).unique(),
+        work.select(pl.col("_k_salary").alias("salary_key"), pl.col("_src").alias("source"), "_annual").unique(),
         "salary_key",
         "source",
+        annual_hint="_annual",
     )
     edu = parse_education(work.select(pl.col("_k_education").alias("education_key")).unique(), "education_key")
     exp = parse_experience(work.select(pl.col("_k_experience").alias("experience_key")).unique(), "experience_key")
@@ -150,7 +162,7 @@ def normalize_postings(df: pl.DataFrame) -> pl.DataFrame:
 
     join = {"how": "left", "nulls_equal": True, "maintain_order": "left"}
     out = (
-        work.join(sal, left_on=["_k_salary", "_src"], right_on=["salary_key", "source"], **join)
+        work.join(sal, left_on=["_k_salary", "_src", "_annual"], right_on=["salary_key", "source", "_annual"], **join)
         .join(edu, left_on="_k_education", right_on="education_key", **join)
         .join(exp, left_on="_k_experience", right_on="experience_key", **join)
         .join(dat, left_on=["_date", "_retr"], right_on=["release_date_key", "retrieve_key"], **join)

@@ -12,6 +12,10 @@ Board conventions (a shape without a unit means different things on different bo
 - liepin `30-54万` without /月 or /年 is annual (Liepin showed yearly pay in 万);
 - 51job `2-3万` / `6千-1.2万` without a unit is monthly; zhaopin `8000-16000` is monthly yuan;
 - boss `15-25K`, lagou `15k-25k` are monthly thousands.
+A marker in the salary text (年薪, 万/年, /天, /时, 元/月, ·13薪 = monthly pay paid 13 times) overrides
+the board's convention. Where the text has none, the board reads it as monthly and that reading is
+implausible (`20万-25万` on zhaopin), an annual marker in the posting's title or body (`年薪20w+`) makes
+it annual; otherwise it stays flagged 'implausible' with its reason in `salary_status_reason`.
 """
 
 from __future__ import annotations
@@ -30,7 +34,11 @@ MONTHS_PER_YEAR: int = 12
 MAX_HOURLY: float = 1_000.0
 MAX_DAILY: float = 10_000.0
 MIN_MONTHLY: float = 200.0
-MAX_MONTHLY: float = 1_000_000.0
+# Monthly pay this high is an annual figure read as monthly or a typo far more often than real pay
+# (on the real postings: '20万-25万' for a 客服, '150k-200k' for an intern, '144-180万' for a trade clerk);
+# such postings are flagged rather than averaged in. A range whose bottom is this high is flagged too.
+MAX_PLAUSIBLE_MONTHLY: float = 150_000.0
+MAX_PLAUSIBLE_MONTHLY_MINIMUM: float = 100_000.0
 
 SALARY_STATUSES: tuple[str, ...] = ("stated", "negotiable", "missing", "unparsed", "implausible")
 
@@ -46,6 +54,10 @@ _RECURRENCE_PATTERNS: list[tuple[str, str]] = [
     ("month", r"/\s*(?:月|month|mo)|每月|月薪|per month|monthly"),
 ]
 _PIECE = r"/\s*(?:次|件|单|个|篇|条)"
+# An annual figure named in the posting's title or body (where the salary text has no unit).
+ANNUAL_HINT = r"年薪|年收入|年入|[\d万wk]\s*/\s*年|[万w]\s*每年"
+# A minus sign before a number (not a range dash): '-3000', '5000--3000', '至-2000'.
+_NEGATIVE = r"^-\s*\d|-\s*-\s*\d|[至到~]\s*-\s*\d"
 _NEGOTIABLE = r"面议|面谈|面洽|商议|协商|negotiable|\bdoe\b|competitive"
 
 _CURRENCIES: list[tuple[str, str]] = [
@@ -60,7 +72,7 @@ SALARY_OUTPUT_COLUMNS: tuple[str, ...] = tuple(
     f"salary_{kind}_{what}_norm"
     for kind in ("exact", "minimum", "maximum")
     for what in ("value", "annual_value", "monthly_value")
-) + ("salary_currency_norm", "salary_recurrence_norm", "salary_status_norm", "salary_months_norm")
+) + ("salary_currency_norm", "salary_recurrence_norm", "salary_status_norm", "salary_months_norm", "salary_status_reason")
 
 
 def _mult(unit: pl.Expr) -> pl.Expr:
@@ -73,12 +85,37 @@ def _mult(unit: pl.Expr) -> pl.Expr:
     )
 
 
-def parse_salary(df: pl.DataFrame, text: str = "salary_key", source: str = "source") -> pl.DataFrame:
-    """Add the salary columns to a frame of (ideally distinct) salary strings and boards."""
+def _to_month(rec: pl.Expr) -> pl.Expr:
+    """Factor from one unit of the recurrence to a month."""
+    return (
+        pl.when(rec == "hour")
+        .then(HOURS_PER_DAY * WORKING_DAYS_PER_MONTH)
+        .when(rec == "day")
+        .then(WORKING_DAYS_PER_MONTH)
+        .when(rec == "week")
+        .then(WEEKS_PER_MONTH)
+        .when(rec == "year")
+        .then(1.0 / MONTHS_PER_YEAR)
+        .otherwise(1.0)
+    )
+
+
+def parse_salary(df: pl.DataFrame, text: str = "salary_key", source: str = "source", annual_hint: str | None = None) -> pl.DataFrame:
+    """Add the salary columns to a frame of (ideally distinct) salary strings and boards.
+
+    annual_hint: optional Boolean column, true where the posting (title/body) names annual pay
+    (ANNUAL_HINT); it decides a unitless figure whose monthly reading is implausible. salary_status_reason
+    says why a salary is 'implausible'."""
     # Built in stages over named temporaries: nesting the expressions instead blows up the plan.
     c = pl.col
     s = c("_s")
-    d = df.with_columns(clean(c(text)).alias("_s"), c(source).cast(pl.String).fill_null("").alias("_src"))
+    hint = c(annual_hint).fill_null(False) if annual_hint else pl.lit(False)
+    # NFKC first: full-width letters (１０－１５Ｋ) are not in clean()'s table
+    d = df.with_columns(
+        clean(c(text).cast(pl.String).str.normalize("NFKC")).alias("_s"),
+        c(source).cast(pl.String).fill_null("").alias("_src"),
+        hint.alias("_hint"),
+    )
     rec = pl.lit(None, dtype=pl.String)
     for name, pat in reversed(_RECURRENCE_PATTERNS):
         rec = pl.when(s.str.contains(pat)).then(pl.lit(name)).otherwise(rec)
@@ -94,6 +131,8 @@ def parse_salary(df: pl.DataFrame, text: str = "salary_key", source: str = "sour
         (s == "").alias("_empty"),
         s.str.contains(_NEGOTIABLE).alias("_neg"),
         s.str.contains(_PIECE).alias("_piece"),
+        s.str.contains(_NEGATIVE).alias("_negative"),
+        s.str.contains("薪").alias("_n_months"),
     )
     g = c("_g")
     d = d.with_columns(
@@ -111,19 +150,18 @@ def parse_salary(df: pl.DataFrame, text: str = "salary_key", source: str = "sour
         (c("_lo") * _mult(c("_lu"))).alias("_lo_v"),
         (c("_hi") * _mult(c("_hu").fill_null(c("_lu")))).alias("_hi_v"),
     )
+    d = d.with_columns(pl.max_horizontal("_lo_v", "_hi_v").alias("_top"), pl.when(~c("_maxq")).then(c("_lo_v")).alias("_bottom"))
+
+    def too_high(rec: pl.Expr) -> pl.Expr:
+        month = _to_month(rec)
+        return ((c("_top") * month >= MAX_PLAUSIBLE_MONTHLY) | (c("_bottom") * month >= MAX_PLAUSIBLE_MONTHLY_MINIMUM)).fill_null(False)
+
+    # a unitless figure read as monthly by the board's convention, implausible as such, in a posting that
+    # names annual pay: annual (N薪 says monthly, so it never applies there)
+    annual = c("_rec0").is_null() & (c("_rec") == "month") & ~c("_n_months") & c("_hint") & too_high(c("_rec")) & ~too_high(pl.lit("year"))
+    d = d.with_columns(pl.when(annual).then(pl.lit("year")).otherwise(c("_rec")).alias("_rec"))
     rec = c("_rec")
-    to_month = (
-        pl.when(rec == "hour")
-        .then(HOURS_PER_DAY * WORKING_DAYS_PER_MONTH)
-        .when(rec == "day")
-        .then(WORKING_DAYS_PER_MONTH)
-        .when(rec == "week")
-        .then(WEEKS_PER_MONTH)
-        .when(rec == "year")
-        .then(1.0 / MONTHS_PER_YEAR)
-        .otherwise(1.0)
-    )
-    d = d.with_columns(to_month.alias("_to_month"), pl.max_horizontal("_lo_v", "_hi_v").alias("_top"))
+    d = d.with_columns(_to_month(rec).alias("_to_month"))
     # N薪 only changes the annual figure of a monthly wage; other recurrences annualise over 12 months.
     to_year = (
         pl.when(rec == "year")
@@ -133,13 +171,18 @@ def parse_salary(df: pl.DataFrame, text: str = "salary_key", source: str = "sour
         .otherwise(c("_to_month") * MONTHS_PER_YEAR)
     )
     top, top_month = c("_top"), c("_top") * c("_to_month")
-    implausible = (
-        ((rec == "hour") & (top > MAX_HOURLY))
-        | ((rec == "day") & (top > MAX_DAILY))
-        | (top_month > MAX_MONTHLY)
-        | (top_month < MIN_MONTHLY)
-        | (c("_hi").is_not_null() & (c("_hi_v") < c("_lo_v")))
-    ).fill_null(False)
+    # first matching reason wins; null = plausible
+    reason = (
+        pl.when(c("_negative")).then(pl.lit("negative pay"))
+        .when(c("_hi").is_not_null() & (c("_hi_v") < c("_lo_v"))).then(pl.lit("range minimum above its maximum"))
+        .when((rec == "hour") & (top > MAX_HOURLY)).then(pl.lit(f"hourly pay above {MAX_HOURLY:,.0f} CNY"))
+        .when((rec == "day") & (top > MAX_DAILY)).then(pl.lit(f"daily pay above {MAX_DAILY:,.0f} CNY"))
+        .when(top_month >= MAX_PLAUSIBLE_MONTHLY).then(
+            pl.lit(f"monthly pay of {MAX_PLAUSIBLE_MONTHLY:,.0f} CNY or more (annual pay read as monthly, or a typo)"))
+        .when(c("_bottom") * c("_to_month") >= MAX_PLAUSIBLE_MONTHLY_MINIMUM).then(
+            pl.lit(f"monthly minimum of {MAX_PLAUSIBLE_MONTHLY_MINIMUM:,.0f} CNY or more (annual pay read as monthly, or a typo)"))
+        .when(top_month < MIN_MONTHLY).then(pl.lit(f"monthly pay below {MIN_MONTHLY:,.0f} CNY"))
+    )
     lo = c("_lo")
     status = (
         pl.when(c("_empty"))
@@ -148,11 +191,11 @@ def parse_salary(df: pl.DataFrame, text: str = "salary_key", source: str = "sour
         .then(pl.lit("negotiable"))
         .when(lo.is_null() | c("_piece"))
         .then(pl.lit("unparsed"))
-        .when(implausible)
+        .when(reason.is_not_null())
         .then(pl.lit("implausible"))
         .otherwise(pl.lit("stated"))
     )
-    d = d.with_columns(to_year.alias("_to_year"), status.alias("salary_status_norm"))
+    d = d.with_columns(to_year.alias("_to_year"), status.alias("salary_status_norm"), reason.alias("_reason"))
     ok = c("salary_status_norm") == "stated"
     hi_known, minq, maxq = c("_hi").is_not_null(), c("_minq"), c("_maxq")
     values = {
@@ -173,5 +216,6 @@ def parse_salary(df: pl.DataFrame, text: str = "salary_key", source: str = "sour
     out["salary_currency_norm"] = pl.when(ok).then(c("_cur"))
     out["salary_recurrence_norm"] = pl.when(ok).then(rec)
     out["salary_months_norm"] = pl.when(ok & (rec == "month")).then(c("_months").cast(pl.Int8))
+    out["salary_status_reason"] = pl.when(c("salary_status_norm") == "implausible").then(c("_reason"))
     d = d.with_columns(**out)
     return d.select(*df.columns, *SALARY_OUTPUT_COLUMNS)

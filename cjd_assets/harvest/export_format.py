@@ -1,0 +1,256 @@
+"""The export's `extra` column (JSON text with the source row's remaining raw fields) as extracted fields.
+
+The real-postings export (shared/data/real_postings, PROVENANCE.md) keeps in `extra` what its sources
+stored as structured fields: numeric pay, company facts, district names, crawl and creation times. Each
+key below has a meaning in the study's Appendix A; it fills the extracted column only where the export's
+own text column is empty, so text as found always wins. Keys not listed here have no Appendix A field
+(welfare, skill tags, board occupation labels, head counts...) and are reported as left.
+
+Structured pay is rendered as text the salary normalizer reads and a reader recognises as structured:
+`15000-20000元/月` (monthly yuan), `18000元以下/月` (only a maximum), `·13薪` appended for a separate
+months-of-pay field.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Iterable
+
+import polars as pl
+
+EXTRA_COLUMN = "extra"
+
+# (minimum key, maximum key, yuan per unit, the source may store the pair reversed): numeric monthly pay.
+#   yujunxiong 51job min_wages/max_wages: monthly yuan; the crawler converted 万/年 to /12 (833.0 = 1万/年)
+#   and stored such annual ranges reversed (all 432 rows whose two values are both /12 values have
+#   min_wages > max_wages, none the other way), so the pair is read in ascending order;
+#   lai416703504 zhaopin min_salary/max_salary: monthly yuan of the 2018 Zhilian API (as salary_text);
+#   sprider-m2 pay_range_from_k/to_k: thousands of yuan a month.
+SALARY_PAIRS: tuple[tuple[str, str, float, bool], ...] = (
+    ("min_wages", "max_wages", 1.0, True),
+    ("min_salary", "max_salary", 1.0, False),
+    ("pay_range_from_k", "pay_range_to_k", 1000.0, False),
+)
+# '4001-6000': Zhilian salaryReal, monthly yuan.
+SALARY_TEXT_KEYS: tuple[str, ...] = ("salary_real",)
+# '13薪': months of pay a year, a separate field in some sources (BOSS salary_type, Zhilian salaryCount).
+SALARY_MONTHS_KEYS: tuple[str, ...] = ("salary_months", "salary_count")
+# Company facts -> company_information_extracted, head count first (the salary model reads the first
+# 'N-M人' as the company size band).
+COMPANY_KEYS: tuple[tuple[str, str], ...] = (
+    ("company_size", "规模"),
+    ("company_scale", "规模"),
+    ("company_type", "性质"),
+    ("company_nature", "性质"),
+    ("company_type_size", "性质/规模"),
+    ("industry", "行业"),
+    ("company_industry", "行业"),
+    ("finance", "融资"),
+    ("company_desc", "简介"),
+    ("company_intro", "简介"),
+)
+# A district/county field refines a location text that names only the city ('郑州' + '惠济区').
+DISTRICT_KEYS: tuple[str, ...] = ("city_district", "district", "county")
+# Whole location when the text column is empty, most general first.
+LOCATION_KEYS: tuple[str, ...] = ("province", "city", *DISTRICT_KEYS)
+# Crawl (retrieval) time of the row: the reference for relative release dates.
+CRAWL_TIME_KEYS: tuple[str, ...] = ("crawl_time", "record_create_time")
+# Creation time of the posting on the board (unix seconds) -> release date.
+RELEASE_UNIX_KEYS: tuple[str, ...] = ("created_unix",)
+# Sources' times are China local time.
+SOURCE_TIME_ZONE = "Asia/Shanghai"
+
+MAPPED_KEYS: dict[str, str] = {
+    **{k: "salary_extracted" for pair in SALARY_PAIRS for k in pair[:2]},
+    **dict.fromkeys(SALARY_TEXT_KEYS, "salary_extracted"),
+    **dict.fromkeys(SALARY_MONTHS_KEYS, "salary_extracted"),
+    **{k: "company_information_extracted" for k, _ in COMPANY_KEYS},
+    **dict.fromkeys(LOCATION_KEYS, "location_extracted"),
+    **dict.fromkeys(CRAWL_TIME_KEYS, "retrieve_date"),
+    **dict.fromkeys(RELEASE_UNIX_KEYS, "release_date_extracted"),
+}
+_JUNK_COMPANY = r"^综合竞争力评估|点击查看地图|<[a-zA-Z/!]"  # scraped page furniture and markup, not company facts
+
+
+def _read(text) -> dict:
+    try:
+        d = json.loads(text) if text else {}
+    except (TypeError, ValueError):
+        return {}
+    return d if isinstance(d, dict) else {}
+
+
+def _key_frame(extra: pl.Series) -> pl.DataFrame:
+    """The mapped keys of every row's extra JSON as text columns. One json.loads a row: cheaper than a
+    JSON-path query per key, and robust to keys whose values are lists in some rows."""
+    rows = [_read(t) for t in extra.cast(pl.String).to_list()]
+    cols = {k: [None if (v := r.get(k)) is None else str(v) for r in rows] for k in MAPPED_KEYS}
+    return pl.DataFrame(cols, schema=dict.fromkeys(MAPPED_KEYS, pl.String), orient="col") if rows else pl.DataFrame(schema=dict.fromkeys(MAPPED_KEYS, pl.String))
+
+
+def _key(name: str) -> pl.Expr:
+    """One key of the extra JSON as trimmed text (null when absent, empty, '无' or 'nan')."""
+    v = pl.col(name).str.strip_chars()
+    return pl.when(v.is_in(["", "无", "nan", "None", "null", "[]"]) | v.is_null()).then(None).otherwise(v)
+
+
+def _blank(col: str) -> pl.Expr:
+    return pl.col(col).cast(pl.String).str.strip_chars().fill_null("") == ""
+
+
+def _yuan(expr: pl.Expr, scale: float) -> pl.Expr:
+    """'15000.0' -> '15000', '833.33' -> '833.33'; a minus sign is kept (the normalizer flags it)."""
+    v = expr * scale
+    whole = (v - v.round(0)).abs() < 1e-9
+    return pl.when(whole).then(v.round(0).cast(pl.Int64).cast(pl.String)).otherwise(v.round(2).cast(pl.String))
+
+
+def _pay_text(lo_key: str, hi_key: str, scale: float, reversible: bool) -> pl.Expr:
+    lo_v, hi_v = _key(lo_key).cast(pl.Float64, strict=False), _key(hi_key).cast(pl.Float64, strict=False)
+    if reversible:  # otherwise a reversed range stays as found, for the normalizer to flag
+        lo_v, hi_v = pl.min_horizontal(lo_v, hi_v), pl.max_horizontal(lo_v, hi_v)
+        lo_v, hi_v = pl.when(_key(lo_key).is_not_null()).then(lo_v), pl.when(_key(hi_key).is_not_null()).then(hi_v)
+    lo, hi = _yuan(lo_v, scale), _yuan(hi_v, scale)
+    return (
+        pl.when(lo.is_not_null() & hi.is_not_null() & (lo == hi)).then(lo + "元/月")
+        .when(lo.is_not_null() & hi.is_not_null()).then(lo + "-" + hi + "元/月")
+        .when(lo.is_not_null()).then(lo + "元以上/月")
+        .when(hi.is_not_null()).then(hi + "元以下/月")
+    )
+
+
+def _local_time(text: pl.Expr) -> pl.Expr:
+    """'2026-05-15 19:24:39.560607', '2025/1/20' (China local) -> UTC instant; a date alone is read as
+    local noon, so the calendar date survives the shift to UTC."""
+    t = text.str.replace_all("/", "-").str.replace(r"^(\d{4})-(\d{1,2})-(\d{1,2})$", "$1-$2-$3 12:00:00")
+    t = t.str.replace(r"^(\d{4})-(\d)-", "$1-0$2-").str.replace(r"^(\d{4}-\d{2})-(\d)\b", "$1-0$2")
+    return (
+        t.str.replace(r"^(\d{4}-\d{2}-\d{2} \d{1,2}:\d{2})$", "$1:00")
+        .str.to_datetime("%Y-%m-%d %H:%M:%S%.f", time_unit="us", strict=False)
+        .dt.replace_time_zone(SOURCE_TIME_ZONE, ambiguous="earliest", non_existent="null")
+        .dt.convert_time_zone("UTC")
+    )
+
+
+def extra_fields(extra: pl.Series) -> pl.DataFrame:
+    """The Appendix A fields carried by each row's `extra` JSON (nulls where it carries none):
+    salary_extracted, salary_months (e.g. '13薪'), company_information_extracted, location_extracted,
+    location_district, release_date_extracted, retrieve_date (UTC)."""
+    df = _key_frame(extra)
+    company_parts = [
+        pl.when(_key(k).str.contains(_JUNK_COMPANY).not_()).then(pl.lit(f"{label}:") + _key(k).str.replace_all(r"\s+", " "))
+        for k, label in COMPANY_KEYS
+    ]
+    months = pl.coalesce([_key(k).str.extract(r"(\d{2})\s*薪", 1) for k in SALARY_MONTHS_KEYS])
+    return df.select(
+        pl.coalesce([_pay_text(*p) for p in SALARY_PAIRS] + [_key(k).str.replace(r"^(\d+)-(\d+)$", "$1-$2元/月") for k in SALARY_TEXT_KEYS]).alias("salary_extracted"),
+        (months + "薪").alias("salary_months"),
+        pl.concat_str(company_parts, separator=" | ", ignore_nulls=True).replace("", None).alias("company_information_extracted"),
+        pl.concat_str([_key(k) for k in LOCATION_KEYS], separator="-", ignore_nulls=True).replace("", None).alias("location_extracted"),
+        pl.coalesce([_key(k) for k in DISTRICT_KEYS]).alias("location_district"),
+        pl.coalesce([
+            pl.from_epoch(_key(k).cast(pl.Int64, strict=False), time_unit="s")
+            .dt.replace_time_zone("UTC").dt.convert_time_zone(SOURCE_TIME_ZONE).dt.strftime("%Y-%m-%d %H:%M:%S")
+            for k in RELEASE_UNIX_KEYS
+        ]).alias("release_date_extracted"),
+        pl.coalesce([_local_time(_key(k)) for k in CRAWL_TIME_KEYS]).alias("retrieve_date"),
+    )
+
+
+def fill_from_extra(extracted: pl.DataFrame, extra: pl.Series) -> pl.DataFrame:
+    """`extracted` (same rows as `extra`) with its empty extracted fields filled from `extra`, and a
+    `retrieve_date` column (UTC; null where the row carries no crawl time) when it has none."""
+    if extracted.height != extra.len():
+        raise ValueError(f"extra has {extra.len()} rows, the extracted frame {extracted.height}")
+    x = extra_fields(extra).rename(lambda c: f"__x_{c}")
+    df = pl.concat([extracted, x], how="horizontal")
+    out = {}
+    for col in ("salary_extracted", "company_information_extracted", "release_date_extracted"):
+        if col in df.columns:
+            out[col] = pl.when(_blank(col)).then(pl.col(f"__x_{col}")).otherwise(pl.col(col))
+    if "salary_extracted" in df.columns:
+        s = out["salary_extracted"]
+        # ·N薪 from its own field onto a pay text that states a number and no months of its own
+        add = s.str.contains(r"\d").fill_null(False) & ~s.str.contains("薪").fill_null(False) & pl.col("__x_salary_months").is_not_null()
+        out["salary_extracted"] = pl.when(add).then(s + "·" + pl.col("__x_salary_months")).otherwise(s)
+    if "location_extracted" in df.columns:
+        loc = pl.col("location_extracted").cast(pl.String).str.strip_chars()
+        dist = pl.col("__x_location_district")
+        # only a bare city name ('郑州', '杭州市') takes the district; a text that names any place below
+        # the city, or another district, stays as found
+        bare_city = loc.str.contains(r"^[\p{Han}]{2,6}$").fill_null(False) & ~loc.str.contains(r"[区县旗]$").fill_null(False)
+        refine = bare_city & dist.is_not_null() & ~loc.str.contains(dist, literal=True).fill_null(True)
+        out["location_extracted"] = (
+            pl.when(_blank("location_extracted")).then(pl.col("__x_location_extracted"))
+            .when(refine).then(loc + "-" + dist)
+            .otherwise(pl.col("location_extracted"))
+        )
+    if "retrieve_date" not in df.columns:
+        out["retrieve_date"] = pl.col("__x_retrieve_date")
+    return df.with_columns(**out).drop(x.columns)
+
+
+def _present(value) -> bool:
+    return value not in (None, "", [], {}, "无", "nan")
+
+
+def summarize_extra(extra: Iterable[str | None], filled: dict[str, int] | None = None) -> dict:
+    """What the extra JSON held and what ingest did with it, for a run's metadata:
+    {"mapped": {key: {"to": field, "rows": n}}, "left": {key: rows}, "filled": {field: rows filled},
+    "unreadable_rows": n}."""
+    counts: Counter[str] = Counter()
+    bad = 0
+    for text in extra:
+        d = _read(text)
+        if text and not d and text.strip() not in ("{}", "null"):
+            bad += 1
+        counts.update(k for k, v in d.items() if _present(v))
+    mapped = {k: {"to": MAPPED_KEYS[k], "rows": n} for k, n in counts.most_common() if k in MAPPED_KEYS}
+    left = {k: n for k, n in counts.most_common() if k not in MAPPED_KEYS}
+    out = {"mapped": mapped, "left": left, "unreadable_rows": bad}
+    if filled is not None:
+        out["filled"] = filled
+    return out
+
+
+def filled_counts(before: pl.DataFrame, after: pl.DataFrame) -> dict[str, int]:
+    """Rows per field that were empty before fill_from_extra and hold a value after (or, for
+    location_extracted, changed)."""
+    out = {}
+    for col in ("salary_extracted", "company_information_extracted", "location_extracted", "release_date_extracted"):
+        if col in before.columns and col in after.columns:
+            b, a = before[col].cast(pl.String).fill_null(""), after[col].cast(pl.String).fill_null("")
+            out[col] = int((b != a).sum())
+    if "retrieve_date" in after.columns:
+        out["retrieve_date"] = int(after["retrieve_date"].is_not_null().sum())
+    return out
+
+
+
+
+
+def read_export_extra(path) -> pl.Series | None:
+    """The `extra` column of an export file (None when the file has none or is not an export), for the
+    harvest's metadata; reads that one column only where the format allows."""
+    from pathlib import Path
+
+    path = Path(path)
+    name = path.name.lower()
+    try:
+        if name.endswith(".parquet"):
+            if EXTRA_COLUMN not in pl.read_parquet_schema(path):
+                return None
+            return pl.read_parquet(path, columns=[EXTRA_COLUMN])[EXTRA_COLUMN]
+        if name.endswith((".jsonl", ".ndjson")):
+            df = pl.read_ndjson(path, infer_schema_length=None)
+        elif name.endswith(".csv"):
+            df = pl.read_csv(path, infer_schema_length=0, encoding="utf8-lossy")
+        else:
+            return None
+    except Exception:  # the harvest reader reports unreadable files; metadata stays silent
+        return None
+    return df[EXTRA_COLUMN].cast(pl.String) if EXTRA_COLUMN in df.columns else None
+
+
+__all__ = ["EXTRA_COLUMN", "MAPPED_KEYS", "extra_fields", "fill_from_extra", "filled_counts", "read_export_extra", "summarize_extra"]
