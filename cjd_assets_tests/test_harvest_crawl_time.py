@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from cjd_assets.harvest import parse_pages, read_harvest_file
-from cjd_assets.harvest.files import crawl_times
+from cjd_assets.harvest.export_format import crawl_times
 from cjd_assets.normalize import normalize_postings
 
 

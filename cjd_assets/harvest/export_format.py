@@ -54,11 +54,15 @@ COMPANY_KEYS: tuple[tuple[str, str], ...] = (
 DISTRICT_KEYS: tuple[str, ...] = ("city_district", "district", "county")
 # Whole location when the text column is empty, most general first.
 LOCATION_KEYS: tuple[str, ...] = ("province", "city", *DISTRICT_KEYS)
-# Crawl (retrieval) time of the row: the reference for relative release dates.
-CRAWL_TIME_KEYS: tuple[str, ...] = ("crawl_time", "record_create_time")
 # Creation time of the posting on the board (unix seconds) -> release date.
 RELEASE_UNIX_KEYS: tuple[str, ...] = ("created_unix",)
-# Sources' times are China local time.
+# Crawl (retrieval) time of the row, the reference for relative release dates: a top-level column or a key
+# of `extra` (shared/data/real_postings: liepin `crawl_time`, BOSS `record_create_time`). Sources' times
+# without a zone are China local time.
+CRAWL_TIME_FIELDS: tuple[str, ...] = (
+    "crawl_time", "crawled_at", "crawl_date", "scrape_time", "scraped_at", "fetch_time", "retrieve_date",
+    "retrieved_at", "record_create_time",
+)
 SOURCE_TIME_ZONE = "Asia/Shanghai"
 
 MAPPED_KEYS: dict[str, str] = {
@@ -67,7 +71,7 @@ MAPPED_KEYS: dict[str, str] = {
     **dict.fromkeys(SALARY_MONTHS_KEYS, "salary_extracted"),
     **{k: "company_information_extracted" for k, _ in COMPANY_KEYS},
     **dict.fromkeys(LOCATION_KEYS, "location_extracted"),
-    **dict.fromkeys(CRAWL_TIME_KEYS, "retrieve_date"),
+    **dict.fromkeys(CRAWL_TIME_FIELDS, "retrieve_date"),
     **dict.fromkeys(RELEASE_UNIX_KEYS, "release_date_extracted"),
 }
 _JUNK_COMPANY = r"^综合竞争力评估|点击查看地图|<[a-zA-Z/!]"  # scraped page furniture and markup, not company facts
@@ -120,17 +124,40 @@ def _pay_text(lo_key: str, hi_key: str, scale: float, reversible: bool) -> pl.Ex
     )
 
 
-def _local_time(text: pl.Expr) -> pl.Expr:
-    """'2026-05-15 19:24:39.560607', '2025/1/20' (China local) -> UTC instant; a date alone is read as
-    local noon, so the calendar date survives the shift to UTC."""
-    t = text.str.replace_all("/", "-").str.replace(r"^(\d{4})-(\d{1,2})-(\d{1,2})$", "$1-$2-$3 12:00:00")
-    t = t.str.replace(r"^(\d{4})-(\d)-", "$1-0$2-").str.replace(r"^(\d{4}-\d{2})-(\d)\b", "$1-0$2")
-    return (
-        t.str.replace(r"^(\d{4}-\d{2}-\d{2} \d{1,2}:\d{2})$", "$1:00")
-        .str.to_datetime("%Y-%m-%d %H:%M:%S%.f", time_unit="us", strict=False)
-        .dt.replace_time_zone(SOURCE_TIME_ZONE, ambiguous="earliest", non_existent="null")
-        .dt.convert_time_zone("UTC")
+_CRAWL_TIME_FORMATS = ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S")
+_CRAWL_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d")
+
+
+def crawl_times(df: pl.DataFrame) -> pl.Series:
+    """Per-row crawl time of an export as a UTC instant (a zone-less time is China local; a date alone is
+    read as local noon, so its calendar date survives the shift to UTC); null where the row carries
+    none or it does not parse."""
+
+    def as_text(f: str) -> pl.Expr:
+        dtype = df.schema[f]
+        if isinstance(dtype, pl.Datetime):
+            utc = pl.col(f).dt.convert_time_zone("UTC") if dtype.time_zone else pl.col(f)
+            return utc.dt.strftime("%Y-%m-%d %H:%M:%S%.f" + ("Z" if dtype.time_zone else ""))
+        return pl.col(f).cast(pl.Utf8)
+
+    texts = [as_text(f) for f in CRAWL_TIME_FIELDS if f in df.columns]
+    if "extra" in df.columns and df.schema["extra"] == pl.Utf8:
+        texts += [pl.col("extra").str.json_path_match(f"$.{f}") for f in CRAWL_TIME_FIELDS]
+    if not texts:
+        return pl.Series("fetch_time", [None] * df.height, dtype=pl.Datetime("us", "UTC"))
+    raw = pl.coalesce(texts).str.strip_chars()
+    utc_marked = raw.str.contains(r"(?:Z|[+-]00:?00| UTC)$")
+    t = raw.str.replace(r"(?:Z|[+-]00:?00| UTC)$", "")
+    parsed = [t.str.to_datetime(f, strict=False, time_unit="us") for f in _CRAWL_TIME_FORMATS]
+    parsed += [t.str.to_datetime(f, strict=False, time_unit="us") + pl.duration(hours=12) for f in _CRAWL_DATE_FORMATS]
+    naive = pl.coalesce(*parsed)
+    local = naive.dt.replace_time_zone(SOURCE_TIME_ZONE, ambiguous="earliest", non_existent="null").dt.convert_time_zone("UTC")
+    unix = pl.when(t.str.contains(r"^1\d{9}$")).then(pl.from_epoch(t.cast(pl.Int64, strict=False), time_unit="s"))
+    when = pl.coalesce(
+        pl.when(utc_marked).then(naive.dt.replace_time_zone("UTC")).otherwise(local),
+        unix.cast(pl.Datetime("us")).dt.replace_time_zone("UTC"),
     )
+    return df.select(when.alias("fetch_time"))["fetch_time"]
 
 
 def extra_fields(extra: pl.Series) -> pl.DataFrame:
@@ -143,7 +170,7 @@ def extra_fields(extra: pl.Series) -> pl.DataFrame:
         for k, label in COMPANY_KEYS
     ]
     months = pl.coalesce([_key(k).str.extract(r"(\d{2})\s*薪", 1) for k in SALARY_MONTHS_KEYS])
-    return df.select(
+    return df.with_columns(crawl_times(pl.DataFrame({"extra": extra}, schema={"extra": pl.String})).alias("retrieve_date")).select(
         pl.coalesce([_pay_text(*p) for p in SALARY_PAIRS] + [_key(k).str.replace(r"^(\d+)-(\d+)$", "$1-$2元/月") for k in SALARY_TEXT_KEYS]).alias("salary_extracted"),
         (months + "薪").alias("salary_months"),
         pl.concat_str(company_parts, separator=" | ", ignore_nulls=True).replace("", None).alias("company_information_extracted"),
@@ -154,7 +181,7 @@ def extra_fields(extra: pl.Series) -> pl.DataFrame:
             .dt.replace_time_zone("UTC").dt.convert_time_zone(SOURCE_TIME_ZONE).dt.strftime("%Y-%m-%d %H:%M:%S")
             for k in RELEASE_UNIX_KEYS
         ]).alias("release_date_extracted"),
-        pl.coalesce([_local_time(_key(k)) for k in CRAWL_TIME_KEYS]).alias("retrieve_date"),
+        "retrieve_date",
     )
 
 

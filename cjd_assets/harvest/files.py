@@ -14,7 +14,7 @@ import polars as pl
 from cjd_assets.schema import BOARDS, EXTRACTED_COLUMNS
 
 from .boards import detect_board, sniff_board, url_page_kind
-from .export_format import EXTRA_COLUMN, fill_from_extra
+from .export_format import EXTRA_COLUMN, crawl_times, fill_from_extra
 from .pages import detect_block
 from .raw import CODEC, RAW_PAGES_SCHEMA, compress, make_page_id, raw_pages_frame
 from .text import DecodeError, decode_html
@@ -115,50 +115,6 @@ def _mtime(path: Path) -> datetime:
     return datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
 
 
-# Fields of an export that say when the crawler saw a row, as a top-level column or a key of the JSON
-# `extra` column (shared/data/real_postings: liepin `crawl_time`, BOSS `record_create_time`).
-CRAWL_TIME_FIELDS: tuple[str, ...] = (
-    "crawl_time", "crawled_at", "crawl_date", "scrape_time", "scraped_at", "fetch_time", "retrieve_date",
-    "retrieved_at", "record_create_time",
-)
-_CRAWL_TIME_FORMATS = ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S")
-_CRAWL_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d")
-# Crawlers of Chinese boards write local wall-clock time without a zone.
-CRAWL_TIME_ZONE = "Asia/Shanghai"
-
-
-def crawl_times(df: pl.DataFrame) -> pl.Series:
-    """Per-row crawl time of an export as a UTC instant (a zone-less time is China local; a date alone is
-    read as local noon, so its calendar date survives the shift to UTC); null where the row carries
-    none or it does not parse."""
-
-    def as_text(f: str) -> pl.Expr:
-        dtype = df.schema[f]
-        if isinstance(dtype, pl.Datetime):
-            utc = pl.col(f).dt.convert_time_zone("UTC") if dtype.time_zone else pl.col(f)
-            return utc.dt.strftime("%Y-%m-%d %H:%M:%S%.f" + ("Z" if dtype.time_zone else ""))
-        return pl.col(f).cast(pl.Utf8)
-
-    texts = [as_text(f) for f in CRAWL_TIME_FIELDS if f in df.columns]
-    if "extra" in df.columns and df.schema["extra"] == pl.Utf8:
-        texts += [pl.col("extra").str.json_path_match(f"$.{f}") for f in CRAWL_TIME_FIELDS]
-    if not texts:
-        return pl.Series("fetch_time", [None] * df.height, dtype=pl.Datetime("us", "UTC"))
-    raw = pl.coalesce(texts).str.strip_chars()
-    utc_marked = raw.str.contains(r"(?:Z|[+-]00:?00| UTC)$")
-    t = raw.str.replace(r"(?:Z|[+-]00:?00| UTC)$", "")
-    parsed = [t.str.to_datetime(f, strict=False, time_unit="us") for f in _CRAWL_TIME_FORMATS]
-    parsed += [t.str.to_datetime(f, strict=False, time_unit="us") + pl.duration(hours=12) for f in _CRAWL_DATE_FORMATS]
-    naive = pl.coalesce(*parsed)
-    local = naive.dt.replace_time_zone(CRAWL_TIME_ZONE, ambiguous="earliest", non_existent="null").dt.convert_time_zone("UTC")
-    unix = pl.when(t.str.contains(r"^1\d{9}$")).then(pl.from_epoch(t.cast(pl.Int64, strict=False), time_unit="s"))
-    when = pl.coalesce(
-        pl.when(utc_marked).then(naive.dt.replace_time_zone("UTC")).otherwise(local),
-        unix.cast(pl.Datetime("us")).dt.replace_time_zone("UTC"),
-    )
-    return df.select(when.alias("fetch_time"))["fetch_time"]
-
-
 def records_to_raw_pages(df: pl.DataFrame, harvest_id: str, source_name: str, mapping: dict[str, str] | None = None, fetch_time: datetime | None = None) -> pl.DataFrame:
     """One raw_pages 'record' row per export row, its mapped fields stored as compressed JSON.
 
@@ -199,9 +155,7 @@ def records_to_raw_pages(df: pl.DataFrame, harvest_id: str, source_name: str, ma
     )
     boards = [s or detect_board(u or "") or "unknown" for s, u in zip(mapped["source"], mapped["url_extracted"])]
     mapped = mapped.with_columns(pl.Series("source", boards, dtype=pl.Utf8))
-    # a row's own crawl time (from extra) travels with it as ISO text in UTC
-    stamp = [pl.col("retrieve_date").dt.strftime("%Y-%m-%dT%H:%M:%S%.6fZ")] if "retrieve_date" in mapped.columns else []
-    payload = mapped.select(pl.struct(list(EXTRACTED_COLUMNS) + stamp).struct.json_encode().alias("j"))["j"]
+    payload = mapped.select(pl.struct(list(EXTRACTED_COLUMNS)).struct.json_encode().alias("j"))["j"]
     content = [compress(s.encode("utf-8")) for s in payload]
     page_ids = [make_page_id(harvest_id, source_name, k) for k in mapped["_key"]]
     n = mapped.height

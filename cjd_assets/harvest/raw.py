@@ -112,16 +112,10 @@ def _record_postings(rec: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     if rec.height == 0:
         return empty_postings(), empty_quarantine()
     payload = pl.Series("j", [decompress(b, c).decode("utf-8") for b, c in zip(rec["content"], rec["content_codec"])], dtype=pl.Utf8)
-    fields = pl.Struct({c: pl.Utf8 for c in (*EXTRACTED_COLUMNS, "retrieve_date")})
+    fields = pl.Struct({c: pl.Utf8 for c in EXTRACTED_COLUMNS})
     decoded = payload.str.json_decode(fields).struct.unnest()
     df = pl.concat([rec.select("page_id", "harvest_id", "url", "board", "fetch_time"), decoded], how="horizontal")
-    # the record's own crawl time (an export's extra field) where it carries one, in fetch_time's zone
-    # (DuckDB hands it back as Etc/UTC)
-    own = pl.col("retrieve_date").str.to_datetime("%Y-%m-%dT%H:%M:%S%.fZ", time_unit="us", time_zone="UTC", strict=False)
-    zone = getattr(df.schema["fetch_time"], "time_zone", None)
-    own = own.dt.convert_time_zone(zone) if zone else own.dt.replace_time_zone(None)
     df = df.with_columns(
-        pl.coalesce(own, pl.col("fetch_time")).alias("fetch_time"),
         pl.coalesce(pl.col("source"), pl.col("board")).alias("source"),
         pl.coalesce(pl.col("url_extracted"), pl.col("url")).alias("url_extracted"),
     )
