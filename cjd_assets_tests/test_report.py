@@ -115,6 +115,24 @@ def test_table1_with_corrected_counts(con):
     assert _row(t1, category="TOTAL")["corrected_count"] == pytest.approx(7.0)
 
 
+def test_table1_hides_a_correction_too_uncertain_to_publish(con):
+    con.execute(
+        "CREATE TABLE classifier_corrected_counts AS SELECT * FROM (VALUES "
+        "('TT1', 5, 0.4167, 4.5, 0.375, 4.0, 5.0, 0.05, true), "
+        "('COMMERCIAL', 1, 0.0833, 0.7, 0.058, 0.0, 3.0, 0.9, false)) "
+        "v(category, raw_count, raw_share, corrected_count, corrected_share, ci_low, ci_high, relative_se, "
+        "correction_reliable)"
+    )
+    t1 = T.table1_by_category(con)
+    assert _row(t1, category="COMMERCIAL")["correction_reliable"] is False
+    shown = build.table1_display(t1)
+    assert "correction_reliable" not in shown.columns
+    assert _row(shown, category="COMMERCIAL")["corrected_count"] == build.UNPUBLISHABLE
+    assert _row(shown, category="COMMERCIAL")["ci_high"] == build.UNPUBLISHABLE
+    assert _row(shown, category="TT1")["corrected_count"] == "4.500"
+    assert build.UNPUBLISHABLE in rhtml.table_html(shown)
+
+
 def test_table2_three_buckets(con):
     t2 = T.table2_education(con)
     # TT1: p03 associate | p01, p05 bachelor, p02 master (minimum only) | p04 nothing.

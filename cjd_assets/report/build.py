@@ -10,7 +10,7 @@ import polars as pl
 from cjd_assets.report import figures as F
 from cjd_assets.report import tables as T
 from cjd_assets.report.geography import CLUSTERS
-from cjd_assets.report.html import ReportSection, render_report
+from cjd_assets.report.html import ReportSection, format_cell, render_report
 from cjd_assets.schema import CATEGORIES, CATEGORY_NAMES
 
 
@@ -22,11 +22,24 @@ STUDY_TABLE3_CNY: dict[str, tuple[int, int]] = {"TT1": (120_000, 180_000), "TT2"
                                                 "NOT_AI": (72_000, 96_000)}
 
 
+UNPUBLISHABLE = "too uncertain to publish"
+
+
 def table1_display(t1: pl.DataFrame) -> pl.DataFrame:
-    return t1.with_columns(
+    """Table 1 beside the study's shares; where a category's error correction is too uncertain
+    (`correction_reliable` false) its corrected figures are replaced by UNPUBLISHABLE, not shown."""
+    out = t1.with_columns(
         pl.col("category").replace_strict(STUDY_TABLE1_SHARE, default=None, return_dtype=pl.Float64)
         .alias("study share")
     )
+    if "correction_reliable" not in out.columns:
+        return out
+    hidden = out["correction_reliable"].eq(False).fill_null(False).to_list()
+    cols = [c for c in ("corrected_count", "corrected_share", "ci_low", "ci_high") if c in out.columns]
+    return out.with_columns(
+        pl.Series(c, [UNPUBLISHABLE if h else format_cell(c, v) for h, v in zip(hidden, out[c].to_list())])
+        for c in cols
+    ).drop("correction_reliable")
 
 
 def table3_display(t3: pl.DataFrame) -> pl.DataFrame:
@@ -144,8 +157,10 @@ def report_sections(tables: dict[str, pl.DataFrame], figs: dict[str, bytes], ppp
                       "from 51job, released Sep 2016 - Jul 2021.", tables=[("Postings by board", t["corpus"])]),
         ReportSection("Table 1. Postings by category",
                       "Primary (deduplicated) postings per predicted category. Study: TT1 5.4 %, TT2 8.7 %, "
-                      "Product 6.6 %, Commercial 10.2 %, Not AI 69.1 % of 6,808,298 postings. Corrected counts and "
-                      "intervals appear when the classifier provides them.",
+                      "Product 6.6 %, Commercial 10.2 %, Not AI 69.1 % of 6,808,298 postings. Corrected counts "
+                      "(each predicted posting reassigned by P(true | predicted) from the labelled test split) and "
+                      "95 % bootstrap intervals appear when the classifier provides them; a category whose "
+                      "correction has a relative standard error above 30 % shows 'too uncertain to publish'.",
                       tables=[("Table 1", table1_display(t["table1"]))]),
         ReportSection("Table 2 and Figure 1. Desired education",
                       "A posting's level is its exact level, else its minimum. 'none' (no requirement) counts as "
