@@ -209,16 +209,37 @@ def report_sections(tables: dict[str, pl.DataFrame], figs: dict[str, bytes], ppp
     ]
 
 
+FAILED_CHECK_COLUMNS = ("check", "asset", "severity", "what failed", "check description")
+
+
+def checks_section(failed_checks: pl.DataFrame, n_checks: int) -> ReportSection:
+    """The data checks of the run: the failed ones by name, asset and what failed (the fields they name),
+    so a reader sees them before any number that may depend on them."""
+    if failed_checks.is_empty():
+        return ReportSection("Data checks", f"All {n_checks} data checks of the pipeline passed.")
+    n_error = int((failed_checks["severity"] == "ERROR").sum())
+    return ReportSection(
+        "Data checks: FAILED",
+        f"{n_error} ERROR-severity check(s) of {n_checks} failed on the data behind this report; numbers that "
+        "depend on the assets and fields named here may be wrong.",
+        tables=[("Failed checks", failed_checks.select(FAILED_CHECK_COLUMNS))],
+    )
+
+
 def build_report(
     con, ppp_rate: float = T.DEFAULT_PPP_RATE, min_n: int = 100, top_n: int = 10, n_cities: int = 10,
     map_bins: Sequence[float] | str = "scaled", title: str = "China's AI workforce: demand for AI talent in job postings",
     generated_at: str | None = None, extra_sections: Sequence[ReportSection] = (),
+    failed_checks: pl.DataFrame | None = None, n_checks: int = 0,
 ) -> tuple[str, dict[str, bytes]]:
     """The HTML report and the figures' PNG bytes (keyed figure_1 ... figure_8, figure_top_cities);
-    `extra_sections` (e.g. the 2023 follow-up's clusters) follow the study's sections."""
+    `extra_sections` (e.g. the 2023 follow-up's clusters) follow the study's sections. `failed_checks`
+    (columns FAILED_CHECK_COLUMNS) of `n_checks` checks, when given, open the report (`checks_section`)."""
     tables = compute_tables(con, ppp_rate=ppp_rate, min_n=min_n, top_n=top_n, n_cities=n_cities)
     figs = make_figures(tables, ppp_rate=ppp_rate, min_n=min_n, map_bins=map_bins)
     generated_at = generated_at or datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     sections = [*report_sections(tables, figs, ppp_rate, min_n, top_n), *extra_sections]
+    if failed_checks is not None:
+        sections.insert(0, checks_section(failed_checks, n_checks))
     html_text = render_report(sections, title, generated_at)
     return html_text, figs
