@@ -219,9 +219,9 @@ def checks_section(failed_checks: pl.DataFrame, n_checks: int) -> ReportSection:
         return ReportSection("Data checks", f"All {n_checks} data checks of the pipeline passed.")
     n_error = int((failed_checks["severity"] == "ERROR").sum())
     return ReportSection(
-        "Data checks: FAILED",
-        f"{n_error} ERROR-severity check(s) of {n_checks} failed on the data behind this report; numbers that "
-        "depend on the assets and fields named here may be wrong.",
+        "Data checks: FAILED" if n_error else "Data checks: warnings",
+        f"{n_error} ERROR-severity and {failed_checks.height - n_error} warning check(s) of {n_checks} failed on "
+        "the data behind this report; numbers that depend on the assets and fields named here may be wrong.",
         tables=[("Failed checks", failed_checks.select(FAILED_CHECK_COLUMNS))],
     )
 
