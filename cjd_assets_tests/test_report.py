@@ -405,3 +405,15 @@ def test_unclassified_postings_stay_visible(con):
 
 def test_png_markdown():
     assert rhtml.png_markdown(b"\x89PNG", "Fig [1]") == "![Fig (1)](data:image/png;base64,iVBORw==)"
+
+
+def test_checks_section_names_failed_checks_first():
+    ok = build.checks_section(pl.DataFrame(schema={c: pl.String for c in build.FAILED_CHECK_COLUMNS}), 8)
+    assert ok.title == "Data checks" and "All 8" in ok.text and not ok.tables
+    failed = pl.DataFrame([{"check": "table_c1_null_shares", "asset": "normalized_postings", "severity": "ERROR",
+                            "what failed": "desired_experience_exact_level_norm (51.8%)",
+                            "check description": "No Table C1 field is null in more than 50 %"}])
+    section = build.checks_section(failed, 8)
+    assert section.title == "Data checks: FAILED" and section.text.startswith("1 ERROR-severity")
+    html_text = rhtml.render_report([section], "t", "now")
+    assert "table_c1_null_shares" in html_text and "desired_experience_exact_level_norm" in html_text
