@@ -27,6 +27,24 @@ def _instance():
     return dg.DagsterInstance.get()
 
 
+# ERROR-severity checks that failed in this command's runs; main() exits non-zero when any did.
+_FAILED_CHECKS: list[str] = []
+
+
+def _failed_error_checks(result) -> list[str]:
+    """One line per ERROR-severity asset check that failed in `result`: check, asset, what failed."""
+    import dagster as dg
+
+    lines = []
+    for e in result.get_asset_check_evaluations():
+        if e.passed or e.severity != dg.AssetCheckSeverity.ERROR:
+            continue
+        meta = ", ".join(f"{k}={getattr(v, 'value', v)}" for k, v in (e.metadata or {}).items())
+        lines.append(f"{e.check_name} on {e.asset_key.to_user_string()}: {e.description or 'failed'}"
+                     + (f" [{meta}]" if meta else ""))
+    return lines
+
+
 def _run(defs, job: str, instance, partition_key: str | None = None) -> None:
     started = time.monotonic()
     result = defs.resolve_job_def(job).execute_in_process(
@@ -40,7 +58,13 @@ def _run(defs, job: str, instance, partition_key: str | None = None) -> None:
         for e in failed:
             print(f"  step {e.step_key} failed: {e.event_specific_data.error.message.strip()}", file=sys.stderr)
         raise SystemExit(f"{job} failed (run {result.run_id}); see the Dagster UI for the full log")
-    print(f"[cjd] {job}{' ' + partition_key if partition_key else ''}: ok in {took:.1f}s (run {result.run_id[:8]})")
+    failed_checks = _failed_error_checks(result)
+    for line in failed_checks:
+        print(f"[cjd] FAILED CHECK (ERROR) {line}", file=sys.stderr)
+    _FAILED_CHECKS.extend(failed_checks)
+    status = f"{len(failed_checks)} ERROR check(s) FAILED" if failed_checks else "ok"
+    print(f"[cjd] {job}{' ' + partition_key if partition_key else ''}: {status} in {took:.1f}s "
+          f"(run {result.run_id[:8]})")
 
 
 def _print_outputs(resources: dict) -> None:
@@ -180,7 +204,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--formats", default="parquet,csv,dta", help="comma-separated: parquet, csv, dta")
     p.set_defaults(func=export)
     args = parser.parse_args(argv)
+    _FAILED_CHECKS.clear()
     args.func(args)
+    if _FAILED_CHECKS:
+        # the outputs were written and printed; the run still did not pass its checks
+        raise SystemExit(f"[cjd] {len(_FAILED_CHECKS)} ERROR check(s) failed:\n  " + "\n  ".join(_FAILED_CHECKS))
 
 
 if __name__ == "__main__":

@@ -9,8 +9,10 @@ Keys (`posting_key`), one namespace per board and URL kind:
 - any other URL: `url:<url_norm>` plus the original query and fragment, because an unknown site may
   carry the posting id there (`show.php?id=…`) and merging different postings is worse than missing a
   duplicate; such rows are counted as `unknown_url_shapes`;
-- no URL (exports without one): `content:<source>:<md5 of company, title, whitespace-free body>` — only
-  exact re-harvests merge; an edited version of a URL-less posting stays its own group.
+- no URL (exports without one): `content:<source>:<md5 of company, title, location, pay and body, each
+  without whitespace (location and pay also case-folded)>` — only exact re-harvests merge; an edited
+  version of a URL-less posting stays its own group, and so does the same text posted for another city
+  or at another pay (one 技术编辑 text posted in 武汉, 北京, 上海 and 深圳 is four postings).
 
 The same rule table (`URL_RULES`) drives the Python `normalize_url` and the SQL that keys 10 M rows in
 DuckDB, so the two cannot drift apart (a test on every real URL checks they agree).
@@ -24,7 +26,7 @@ from pathlib import Path
 
 import polars as pl
 
-DEDUP_VERSION = "dedup-1"
+DEDUP_VERSION = "dedup-2"
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 
@@ -183,7 +185,8 @@ def dedup_keys_sql(source_table: str = "raw_postings") -> str:
 def render_dedup_sql(source_table: str = "raw_postings", target_table: str = "deduplicated_postings") -> list[str]:
     """The statements of a dedup run: sql/dedup_groups.sql, then sql/deduplicated_postings.sql."""
     narrow = (f"(SELECT rowid AS _row, id, source, url_extracted, company_name_extracted, title_extracted, "
-              f"body_extracted, retrieve_date, length(coalesce(body_extracted, '')) AS _body_length "
+              f"body_extracted, location_extracted, salary_extracted, retrieve_date, "
+              f"length(coalesce(body_extracted, '')) AS _body_length "
               f"FROM {source_table})")
     return [
         _sql("dedup_groups.sql", dedup_keys=dedup_keys_sql(narrow)),
@@ -198,7 +201,8 @@ def url_keys_sql(urls_table: str, url_col: str = "url") -> str:
     the dedup (for the agreement test, or to check a list of URLs)."""
     src = (f"(SELECT {url_col} AS url, {url_col} AS url_extracted, NULL::VARCHAR AS source, "
            "NULL::VARCHAR AS company_name_extracted, NULL::VARCHAR AS title_extracted, "
-           f"NULL::VARCHAR AS body_extracted FROM {urls_table})")
+           "NULL::VARCHAR AS body_extracted, NULL::VARCHAR AS location_extracted, "
+           f"NULL::VARCHAR AS salary_extracted FROM {urls_table})")
     return f"SELECT url, url_norm, posting_key FROM ({dedup_keys_sql(src)})"
 
 

@@ -9,8 +9,17 @@ in 无人机, a drone; 监督学习 in 无监督学习) is masked before that te
 behind Polars has no look-behind, hence masking rather than a negative context in the pattern. Masks
 beyond plain substrings are ours, not the study's: Adobe Illustrator next to other design software
 (`PS、AI`), 机器人流程自动化 (RPA, software bots), Chinese "autonomous region" in English, 强化学习 as
-"intensive study". 自主性 as a personal trait (自主性强) is the same word, so it stays a match, as in the
-study.
+"intensive study".
+
+Every Appendix D Chinese term was read in context on the 111,999 real postings for its common non-AI
+compounds (issue 13). Found and excluded: 自主性 is the applicant's self-motivation (自主性强, 学习能力及
+自主性: all 30 real uses), so it counts as "autonomous" only when a machine is autonomous (系统的自主性,
+机器人自主性), and English "autonomous" likewise only before a machine (autonomous driving, not "an
+autonomous engineer" or "work autonomously"); 人机验证/人机识别/人机挑战 are captchas and bot checks,
+and 人机 also splits as …人|机… (为人机灵, 机器人机身); 主题模型/主题建模 next to a data warehouse are its subject-area models
+(数据仓库的主题模型设计, 主题建模、维度建模); 浏览器指纹识别 is browser fingerprinting against crawlers;
+故障模式识别 is failure-mode analysis; 综合评价分析法 and 评论分析型文章 are an evaluation method and
+commentary writing, not sentiment analysis. The other terms had no common false friend.
 """
 
 from __future__ import annotations
@@ -19,7 +28,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-KEYWORDS_VERSION = "keywords-1"
+KEYWORDS_VERSION = "keywords-2"
 
 _B = r"(?-u:\b)"  # ASCII word boundary
 _SEP = r"[\s\-‐–_]*"  # between English words: human-machine, human machine, human–machine
@@ -42,6 +51,16 @@ class Keyword:
         if self.en_pattern:
             parts.insert(0, self.en_pattern)
         return "|".join(parts)
+
+
+# 自主性 of a machine: the system, robot, vehicle or agent is autonomous, not the applicant
+_AUTONOMOUS_ZH = ("(?:系统|机器人|机器|无人|车辆|汽车|智能体|设备|飞行器|算法|AI|智能|驾驶|决策)"
+                  "(?:的)?(?:高度|更高的?)?自主性")
+
+
+# the same in English: "an autonomous engineer", "work autonomously" describe the applicant
+_AUTONOMOUS_EN = (f"(?i:{_B}autonomous{_SEP}(?:driv|vehic|car|system|robot|navig|agent|mobil|truck|drone|"
+                  "flight|machine|weapon|ship|vessel|aircraft|uav|agv|technolog|control|decision)[a-z]*)")
 
 
 def _en(*words: str) -> str:
@@ -73,30 +92,44 @@ AI_KEYWORDS: tuple[Keyword, ...] = (
     Keyword("natural language processing", ("自然语言处理",), _en("natural", "language", "processing")),
     Keyword("facial recognition", ("人脸识别", "面部识别", "面像识别", "面容识别", "面孔识别"),
             _en("facial", "recog")),
-    Keyword("biometric", ("生物识别", "指纹识别"), _en("biometric")),
+    Keyword("biometric", ("生物识别", "指纹识别"), _en("biometric"), masks=(
+        "(?:浏览器|设备|终端|客户端|TLS|JA3|[Cc]anvas)指纹识别",  # fingerprinting a browser or device
+    )),
     Keyword("robotics", ("机器人技术", "机器人"), _en("robotics"), masks=(
         "机器人流程自动化",  # RPA: software bots
         r"(?i:robotic\s+process\s+automation)",
     )),
     Keyword("augmented reality", ("增强现实",), _en("augmented", "reality")),
-    Keyword("autonomous", ("自主性",), _en("autonomous"), masks=(
+    # Appendix D's 自主性, but only of a machine: alone in a posting it is the applicant's self-motivation
+    Keyword("autonomous", (_AUTONOMOUS_ZH,), _AUTONOMOUS_EN, masks=(
         r"(?i:autonomous\s+(?:region|prefecture|county|banner))",  # 自治区/州/县/旗
     )),
     Keyword("human machine", ("人机交互", "人机"), _en("human", "machine"), masks=(
         "无人机",  # drone
         # a word ending in 人 before a word starting with 机: 合伙人机会, 私人机构, 机器人机械臂, 工人机床
-        "人机(?:会|构|遇|密|票|场|关|制|理|能|要|率|组|械|动|床|房|电|油|车)",
-        "人机料法环",  # man, machine, material, method, environment (quality management)
+        "人机(?:会|构|遇|密|票|场|关|制|理|能|要|率|组|械|动|床|房|电|油|车|灵|身|器|型|台|位|具|务|舱)",
+        "人机料",  # 人机料法环: man, machine, material, method, environment (quality management)
+        "人机(?:验证|识别|挑战)",  # captchas and bot checks: telling people from scripts
     )),
     Keyword("learning algorithm", ("学习算法",), _en("learning", "algorithm")),
     Keyword("classification algorithm", ("分类算法",), _en("classification", "algorithm")),
     Keyword("image recognition", ("图像识别",), _en("image", "recog")),
     Keyword("data mining", ("数据挖掘",), _en("data", "mining")),
     Keyword("text mining", ("文本挖掘",), _en("text", "mining")),
-    Keyword("topic model", ("主题建模", "主题模型"), _en("topic", "model")),
-    Keyword("sentiment analysis", ("情感分析", "评论分析", "评价分析"), _en("sentiment", "analys")),
+    Keyword("topic model", ("主题建模", "主题模型"), _en("topic", "model"), masks=(
+        # a data warehouse's subject-area models (数据仓库的主题模型设计, 主题建模、维度建模)
+        "(?:数据仓库|数仓|数据仓)[^。；;\n]{0,20}主题(?:建模|模型)",
+        "主题(?:建模|模型)[^。；;\n]{0,15}(?:维度建模|宽表|元数据|数仓|数据仓库)",
+        "(?:数据|业务)主题(?:建模|模型)", "主题模型(?:建设|设计)",
+    )),
+    Keyword("sentiment analysis", ("情感分析", "评论分析", "评价分析"), _en("sentiment", "analys"), masks=(
+        "(?:综合|合理|客观|科学|全面|准确)评价分析",  # 评价 "to evaluate": 综合评价分析法
+        "评论分析(?:型|类)",  # commentary writing: 评论分析型文章
+    )),
     Keyword("opinion mining", ("意见挖掘", "观点挖掘"), _en("opinion", "mining")),
-    Keyword("pattern recognition", ("模式识别",), _en("pattern", "recog")),
+    Keyword("pattern recognition", ("模式识别",), _en("pattern", "recog"), masks=(
+        "(?:故障|失效|失败)模式识别",  # failure-mode analysis (FMEA)
+    )),
 )
 
 _MASK = "\x00"

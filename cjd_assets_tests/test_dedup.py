@@ -295,6 +295,25 @@ def test_rows_without_url_fall_back_to_content():
     assert s["unknown_url_hosts"] == {"example.com": 1}
 
 
+def test_rows_without_url_for_another_city_or_pay_stay_apart():
+    # one text posted for four cities (issue 13: a 技术编辑 in 武汉, 北京, 上海, 深圳 was kept as one)
+    base = {"source": "zhaopin", "company_name_extracted": "某出版社", "title_extracted": "技术编辑",
+            "body_extracted": "负责稿件编辑", "location_extracted": "武汉", "salary_extracted": "6-8K",
+            "retrieve_date": datetime(2024, 3, 1)}
+    rows = [base | {"id": "wh"}, base | {"id": "bj", "location_extracted": "北京"},
+            base | {"id": "sh", "location_extracted": "上海-浦东新区"},
+            base | {"id": "sh2", "location_extracted": "上海 - 浦东新区"},  # the same place, spaced
+            base | {"id": "pay", "salary_extracted": "8-10K"},
+            base | {"id": "pay2", "salary_extracted": "8-10k"},  # the same pay, lower case
+            base | {"id": "nopay", "salary_extracted": None}]
+    con = duckdb.connect()
+    _load(con, rows, replace=True)
+    dedup.deduplicate(con)
+    got = dict(con.execute("SELECT id, posting_key FROM deduplicated_postings").fetchall())
+    assert got["sh"] == got["sh2"] and got["pay"] == got["pay2"]
+    assert len({got[i] for i in ("wh", "bj", "sh", "pay", "nopay")}) == 5
+
+
 @pytest.fixture(scope="module")
 def real_raw(real_postings) -> pl.DataFrame:
     """postings.parquet as raw_postings: its source repo stands in for the harvest."""

@@ -118,6 +118,24 @@ def test_table1_with_corrected_counts(con):
     assert _row(t1, category="TOTAL")["corrected_count"] == pytest.approx(7.0)
 
 
+def test_table1_hides_a_correction_too_uncertain_to_publish(con):
+    con.execute(
+        "CREATE TABLE classifier_corrected_counts AS SELECT * FROM (VALUES "
+        "('TT1', 5, 0.4167, 4.5, 0.375, 4.0, 5.0, 0.05, true), "
+        "('COMMERCIAL', 1, 0.0833, 0.7, 0.058, 0.0, 3.0, 0.9, false)) "
+        "v(category, raw_count, raw_share, corrected_count, corrected_share, ci_low, ci_high, relative_se, "
+        "correction_reliable)"
+    )
+    t1 = T.table1_by_category(con)
+    assert _row(t1, category="COMMERCIAL")["correction_reliable"] is False
+    shown = build.table1_display(t1)
+    assert "correction_reliable" not in shown.columns
+    assert _row(shown, category="COMMERCIAL")["corrected_count"] == build.UNPUBLISHABLE
+    assert _row(shown, category="COMMERCIAL")["ci_high"] == build.UNPUBLISHABLE
+    assert _row(shown, category="TT1")["corrected_count"] == "4.500"
+    assert build.UNPUBLISHABLE in rhtml.table_html(shown)
+
+
 def test_table2_three_buckets(con):
     t2 = T.table2_education(con)
     # TT1: p03 associate | p01, p05 bachelor, p02 master (minimum only) | p04 nothing.
@@ -390,3 +408,15 @@ def test_unclassified_postings_stay_visible(con):
 
 def test_png_markdown():
     assert rhtml.png_markdown(b"\x89PNG", "Fig [1]") == "![Fig (1)](data:image/png;base64,iVBORw==)"
+
+
+def test_checks_section_names_failed_checks_first():
+    ok = build.checks_section(pl.DataFrame(schema={c: pl.String for c in build.FAILED_CHECK_COLUMNS}), 8)
+    assert ok.title == "Data checks" and "All 8" in ok.text and not ok.tables
+    failed = pl.DataFrame([{"check": "table_c1_null_shares", "asset": "normalized_postings", "severity": "ERROR",
+                            "what failed": "desired_experience_exact_level_norm (51.8%)",
+                            "check description": "No Table C1 field is null in more than 50 %"}])
+    section = build.checks_section(failed, 8)
+    assert section.title == "Data checks: FAILED" and section.text.startswith("1 ERROR-severity")
+    html_text = rhtml.render_report([section], "t", "now")
+    assert "table_c1_null_shares" in html_text and "desired_experience_exact_level_norm" in html_text

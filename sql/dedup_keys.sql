@@ -78,9 +78,12 @@ SELECT * EXCLUDE (_url, _f, _fragment, _nf, _query, _hp, _has_scheme, _scheme0, 
         ELSE _base || {rule_norm_suffixes}[_rule] || _pid
     END AS url_norm,
     CASE
-        -- no URL: only an exact re-harvest (same board, company, title, body up to whitespace) merges
+        -- no URL: only an exact re-harvest (same board, company, title, location, pay, body up to
+        -- whitespace) merges; the same text posted for another city or pay is another posting
         WHEN _url = '' THEN 'content:' || coalesce(source, 'unknown') || ':' || md5(
             coalesce(company_name_extracted, '') || chr(31) || coalesce(title_extracted, '') || chr(31)
+            || lower(regexp_replace(coalesce(location_extracted, ''), '\s+', '', 'g')) || chr(31)
+            || lower(regexp_replace(coalesce(salary_extracted, ''), '\s+', '', 'g')) || chr(31)
             || regexp_replace(coalesce(body_extracted, ''), '\s+', '', 'g'))
         -- unknown shape: the whole URL, query and fragment kept, so different postings never merge
         WHEN _rule IS NULL THEN 'url:' || _base

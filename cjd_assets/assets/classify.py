@@ -142,7 +142,9 @@ def classifier_evaluation(warehouse: Warehouse) -> dg.MaterializeResult:
     deps=[deduplicated_postings, job_classifier],
     group_name="classify",
     kinds={"duckdb"},
-    check_specs=[dg.AssetCheckSpec("every_primary_classified_once", asset="classified_postings")],
+    check_specs=[dg.AssetCheckSpec(
+        "every_primary_classified_once", asset="classified_postings",
+        description="classified_postings has exactly one row per primary posting of deduplicated_postings.")],
 )
 def classified_postings(
     context: dg.AssetExecutionContext, warehouse: Warehouse, lake: Lake, classifier_settings: ClassifierSettings
@@ -200,6 +202,8 @@ def classified_postings(
             dg.AssetCheckResult(
                 check_name="every_primary_classified_once",
                 passed=classified == primaries == distinct,
+                description=None if classified == primaries == distinct else (
+                    f"{primaries:,} primary postings, {classified:,} classified rows, {distinct:,} distinct ids"),
                 metadata={"primary_postings": primaries, "classified_rows": classified, "distinct_ids": distinct},
             )
         ],

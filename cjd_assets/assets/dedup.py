@@ -14,9 +14,14 @@ from cjd_assets.resources import Warehouse
     kinds={"duckdb"},
     code_version=dedup.DEDUP_VERSION,
     check_specs=[
-        dg.AssetCheckSpec("raw_set_intact", asset="deduplicated_postings"),
-        dg.AssetCheckSpec("one_primary_per_posting", asset="deduplicated_postings"),
-        dg.AssetCheckSpec("near_duplicates", asset="deduplicated_postings", blocking=False),
+        dg.AssetCheckSpec("raw_set_intact", asset="deduplicated_postings",
+                          description="deduplicated_postings keeps every raw posting (the study kept its "
+                                      "non-deduplicated set): its row count equals raw_postings'."),
+        dg.AssetCheckSpec("one_primary_per_posting", asset="deduplicated_postings",
+                          description="Every (board, posting_key) group has exactly one primary posting."),
+        dg.AssetCheckSpec("near_duplicates", asset="deduplicated_postings", blocking=False,
+                          description="Reports (WARN, never fails) primaries that look like one posting under "
+                                      "different ids, on one board and across boards."),
     ],
 )
 def deduplicated_postings(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
@@ -53,8 +58,11 @@ def deduplicated_postings(context: dg.AssetExecutionContext, warehouse: Warehous
         },
         check_results=[
             dg.AssetCheckResult(check_name="raw_set_intact", passed=raw == kept,
+                                description=None if raw == kept else f"{raw:,} raw postings but {kept:,} kept",
                                 metadata={"raw_postings": raw, "deduplicated_postings": kept}),
             dg.AssetCheckResult(check_name="one_primary_per_posting", passed=bad_groups == 0,
+                                description=None if bad_groups == 0
+                                else f"{bad_groups:,} posting_key groups without exactly one primary",
                                 metadata={"groups_without_exactly_one_primary": int(bad_groups)}),
             dg.AssetCheckResult(check_name="near_duplicates", passed=True,
                                 severity=dg.AssetCheckSeverity.WARN, metadata=near_counts),

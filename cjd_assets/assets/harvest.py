@@ -113,7 +113,10 @@ def raw_pages(
     group_name="harvest",
     kinds={"duckdb"},
     code_version=hv.PARSER_VERSION,
-    check_specs=[dg.AssetCheckSpec("every_page_accounted_for", asset="raw_postings")],
+    check_specs=[dg.AssetCheckSpec(
+        "every_page_accounted_for", asset="raw_postings",
+        description="Every fetched page of the harvest was either parsed into postings or quarantined with a "
+                    "reason: no page is silently lost between raw_pages and raw_postings.")],
 )
 def raw_postings(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     """The study's extracted fields (Appendix A `*_extracted`, `source`, `retrieve_date`) of every posting
@@ -151,6 +154,9 @@ def raw_postings(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.
             dg.AssetCheckResult(
                 check_name="every_page_accounted_for",
                 passed=bool(accounted),
+                description=None if accounted else (
+                    f"{fetched - states.get('parsed', 0) - states.get('quarantined', 0)} of {fetched} fetched "
+                    "pages were neither parsed nor quarantined"),
                 metadata={"fetched_pages": fetched, "parsed_pages": states.get("parsed", 0),
                           "quarantined": states.get("quarantined", 0)},
             )

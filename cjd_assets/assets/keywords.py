@@ -17,7 +17,10 @@ BATCH_SIZE = 100_000
     group_name="keywords",
     kinds={"duckdb", "polars"},
     code_version=keywords.KEYWORDS_VERSION,
-    check_specs=[dg.AssetCheckSpec("only_technical_teams", asset="ai_keyword_postings")],
+    check_specs=[dg.AssetCheckSpec(
+        "only_technical_teams", asset="ai_keyword_postings",
+        description="Only Technical Team 1 and 2 postings are searched for keywords (the study's Table 4): "
+                    "no row belongs to another category.")],
 )
 def ai_keyword_postings(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     """One row per (posting, AI keyword) for Technical Team 1 and 2 postings whose title or body contains an
@@ -54,6 +57,7 @@ def ai_keyword_postings(context: dg.AssetExecutionContext, warehouse: Warehouse)
         },
         check_results=[
             dg.AssetCheckResult(check_name="only_technical_teams", passed=outside == 0,
+                                description=None if outside == 0 else f"{outside:,} rows outside TT1/TT2",
                                 metadata={"rows_outside_tt1_tt2": int(outside)})
         ],
     )

@@ -34,8 +34,12 @@ TABLE_C1_MAX_NULL_SHARE = 0.5
     kinds={"duckdb", "polars"},
     code_version=normalize.NORMALIZE_VERSION,
     check_specs=[
-        dg.AssetCheckSpec("every_primary_normalized_once", asset="normalized_postings"),
-        dg.AssetCheckSpec("table_c1_null_shares", asset="normalized_postings"),
+        dg.AssetCheckSpec("every_primary_normalized_once", asset="normalized_postings",
+                          description="normalized_postings has exactly one row per primary posting."),
+        dg.AssetCheckSpec("table_c1_null_shares", asset="normalized_postings",
+                          description=f"No Table C1 field is null in more than {TABLE_C1_MAX_NULL_SHARE:.0%} of "
+                                      "normalized postings; a higher share means a parser broke upstream. A "
+                                      "failure names the fields and their null shares."),
     ],
 )
 def normalized_postings(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
@@ -86,6 +90,8 @@ def normalized_postings(context: dg.AssetExecutionContext, warehouse: Warehouse)
         }
     ).with_columns(share=(pl.col("nulls") / max(total, 1)).round(4))
     worst = float(table_c1["share"].max()) if total else 0.0
+    over = table_c1.filter(pl.col("share") > TABLE_C1_MAX_NULL_SHARE).sort("share", descending=True)
+    over_text = ", ".join(f"{r['field']} ({r['share']:.1%})" for r in over.iter_rows(named=True))
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": total,
@@ -98,12 +104,19 @@ def normalized_postings(context: dg.AssetExecutionContext, warehouse: Warehouse)
             dg.AssetCheckResult(
                 check_name="every_primary_normalized_once",
                 passed=total == distinct == primaries,
+                description=None if total == distinct == primaries else (
+                    f"{primaries:,} primary postings, {total:,} normalized rows, {distinct:,} distinct ids"),
                 metadata={"primary_postings": primaries, "normalized_rows": total, "distinct_ids": distinct},
             ),
             dg.AssetCheckResult(
                 check_name="table_c1_null_shares",
                 passed=worst <= TABLE_C1_MAX_NULL_SHARE,
-                metadata={"worst_null_share": worst, "threshold": TABLE_C1_MAX_NULL_SHARE},
+                description=None if over.is_empty() else (
+                    f"{over.height} Table C1 field(s) null in more than {TABLE_C1_MAX_NULL_SHARE:.0%} of "
+                    f"postings: {over_text}"),
+                metadata={"worst_null_share": worst, "threshold": TABLE_C1_MAX_NULL_SHARE,
+                          "worst_field": str(table_c1.sort("share", descending=True)["field"][0]) if total else "",
+                          "fields_over_threshold": {r["field"]: r["share"] for r in over.iter_rows(named=True)}},
             ),
         ],
     )

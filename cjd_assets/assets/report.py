@@ -10,6 +10,7 @@ from cjd_assets import warehouse as wh
 from cjd_assets.assets.clusters import CLUSTER_VIEWS, cluster_assets
 from cjd_assets.assets.salary import salary_predictions
 from cjd_assets.assets.summaries import PAY_BASIS_FILLED, prepare_analysis_view, summary_assets
+from cjd_assets.report.build import FAILED_CHECK_COLUMNS
 from cjd_assets.resources import Lake, ReportSettings, Warehouse
 
 TITLE = "China's AI workforce: demand for AI talent in job postings"
@@ -56,15 +57,46 @@ def _change_over_time_section(con, settings: ReportSettings) -> list[R.ReportSec
     )]
 
 
+def _failed_checks(context: dg.AssetExecutionContext) -> tuple[pl.DataFrame, int]:
+    """The latest evaluation of every asset check of the code location, from the Dagster instance: the
+    failed ones (check, asset, severity, what failed, check description) and how many checks there are."""
+    # every module's checks, not only this job's (raw_postings' are checked in the harvest job); imported
+    # here because the definitions import this module
+    from cjd_assets.definitions import ASSET_MODULES
+
+    specs = {spec.key: spec for a in dg.load_assets_from_modules(ASSET_MODULES)
+             for spec in getattr(a, "check_specs", ())}
+    keys = sorted(specs, key=lambda k: (k.asset_key.to_user_string(), k.name))
+    records = context.instance.event_log_storage.get_latest_asset_check_execution_by_key(keys)
+    rows = []
+    for key in keys:
+        record = records.get(key)
+        evaluation = record.event.dagster_event.event_specific_data if record and record.event else None
+        if not isinstance(evaluation, dg.AssetCheckEvaluation) or evaluation.passed:
+            continue
+        spec = specs[key]
+        details = ", ".join(f"{k}={getattr(v, 'value', v)}" for k, v in (evaluation.metadata or {}).items())
+        rows.append({"check": key.name, "asset": key.asset_key.to_user_string(),
+                     "severity": evaluation.severity.value,
+                     "what failed": " ".join(filter(None, [evaluation.description, details and f"[{details}]"])),
+                     "check description": spec.description or ""})
+    schema = {c: pl.String for c in FAILED_CHECK_COLUMNS}
+    return pl.DataFrame(rows, schema=schema), len(keys)
+
+
 @dg.asset(
     deps=[*summary_assets, *cluster_assets, salary_predictions],
     group_name="summaries",
     kinds={"duckdb", "html"},
 )
-def summary_report(warehouse: Warehouse, lake: Lake, report_settings: ReportSettings) -> dg.MaterializeResult:
+def summary_report(
+    context: dg.AssetExecutionContext, warehouse: Warehouse, lake: Lake, report_settings: ReportSettings
+) -> dg.MaterializeResult:
     """The readable report: every table and figure of the study on our data, then the 2023 follow-up's
     regional, defense and surveillance clusters, in one self-contained HTML file (figures embedded;
-    every posting-derived string escaped), written under the lake."""
+    every posting-derived string escaped), written under the lake. It opens with the pipeline's data
+    checks: any that failed are named, with their asset and what failed."""
+    failed_checks, n_checks = _failed_checks(context)
     with warehouse.connection() as con:
         basis = prepare_analysis_view(con, fill_missing_pay=report_settings.fill_missing_pay)
         title = TITLE + (" (salaries: predicted pay fills gaps in stated pay)" if basis == PAY_BASIS_FILLED else "")
@@ -72,6 +104,7 @@ def summary_report(warehouse: Warehouse, lake: Lake, report_settings: ReportSett
             con, ppp_rate=report_settings.ppp_rate, min_n=report_settings.min_province_n, title=title,
             generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             extra_sections=[*_change_over_time_section(con, report_settings), *_cluster_sections(con)],
+            failed_checks=failed_checks, n_checks=n_checks,
         )
         table1 = wh.read_frame(con, "SELECT * FROM summary_table1_by_category")
     path = lake.path("report", "report.html")
@@ -83,6 +116,7 @@ def summary_report(warehouse: Warehouse, lake: Lake, report_settings: ReportSett
             "report": dg.MetadataValue.path(str(path)),
             "figures": len(figures),
             "pay_basis": basis,
+            "failed_checks": failed_checks.height,
             "size_kb": round(len(html_text.encode()) / 1024, 1),
             "Table 1": dg.MetadataValue.md(R.to_markdown(table1.with_columns(pl.col(pl.Float64).round(3)))),
         }

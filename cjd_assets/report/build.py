@@ -10,7 +10,7 @@ import polars as pl
 from cjd_assets.report import figures as F
 from cjd_assets.report import tables as T
 from cjd_assets.report.geography import CLUSTERS
-from cjd_assets.report.html import ReportSection, render_report
+from cjd_assets.report.html import ReportSection, format_cell, render_report
 from cjd_assets.schema import CATEGORIES, CATEGORY_NAMES
 
 
@@ -22,11 +22,24 @@ STUDY_TABLE3_CNY: dict[str, tuple[int, int]] = {"TT1": (120_000, 180_000), "TT2"
                                                 "NOT_AI": (72_000, 96_000)}
 
 
+UNPUBLISHABLE = "too uncertain to publish"
+
+
 def table1_display(t1: pl.DataFrame) -> pl.DataFrame:
-    return t1.with_columns(
+    """Table 1 beside the study's shares; where a category's error correction is too uncertain
+    (`correction_reliable` false) its corrected figures are replaced by UNPUBLISHABLE, not shown."""
+    out = t1.with_columns(
         pl.col("category").replace_strict(STUDY_TABLE1_SHARE, default=None, return_dtype=pl.Float64)
         .alias("study share")
     )
+    if "correction_reliable" not in out.columns:
+        return out
+    hidden = out["correction_reliable"].eq(False).fill_null(False).to_list()
+    cols = [c for c in ("corrected_count", "corrected_share", "ci_low", "ci_high") if c in out.columns]
+    return out.with_columns(
+        pl.Series(c, [UNPUBLISHABLE if h else format_cell(c, v) for h, v in zip(hidden, out[c].to_list())])
+        for c in cols
+    ).drop("correction_reliable")
 
 
 def table3_display(t3: pl.DataFrame) -> pl.DataFrame:
@@ -144,8 +157,10 @@ def report_sections(tables: dict[str, pl.DataFrame], figs: dict[str, bytes], ppp
                       "from 51job, released Sep 2016 - Jul 2021.", tables=[("Postings by board", t["corpus"])]),
         ReportSection("Table 1. Postings by category",
                       "Primary (deduplicated) postings per predicted category. Study: TT1 5.4 %, TT2 8.7 %, "
-                      "Product 6.6 %, Commercial 10.2 %, Not AI 69.1 % of 6,808,298 postings. Corrected counts and "
-                      "intervals appear when the classifier provides them.",
+                      "Product 6.6 %, Commercial 10.2 %, Not AI 69.1 % of 6,808,298 postings. Corrected counts "
+                      "(each predicted posting reassigned by P(true | predicted) from the labelled test split) and "
+                      "95 % bootstrap intervals appear when the classifier provides them; a category whose "
+                      "correction has a relative standard error above 30 % shows 'too uncertain to publish'.",
                       tables=[("Table 1", table1_display(t["table1"]))]),
         ReportSection("Table 2 and Figure 1. Desired education",
                       "A posting's level is its exact level, else its minimum. 'none' (no requirement) counts as "
@@ -194,16 +209,37 @@ def report_sections(tables: dict[str, pl.DataFrame], figs: dict[str, bytes], ppp
     ]
 
 
+FAILED_CHECK_COLUMNS = ("check", "asset", "severity", "what failed", "check description")
+
+
+def checks_section(failed_checks: pl.DataFrame, n_checks: int) -> ReportSection:
+    """The data checks of the run: the failed ones by name, asset and what failed (the fields they name),
+    so a reader sees them before any number that may depend on them."""
+    if failed_checks.is_empty():
+        return ReportSection("Data checks", f"All {n_checks} data checks of the pipeline passed.")
+    n_error = int((failed_checks["severity"] == "ERROR").sum())
+    return ReportSection(
+        "Data checks: FAILED" if n_error else "Data checks: warnings",
+        f"{n_error} ERROR-severity and {failed_checks.height - n_error} warning check(s) of {n_checks} failed on "
+        "the data behind this report; numbers that depend on the assets and fields named here may be wrong.",
+        tables=[("Failed checks", failed_checks.select(FAILED_CHECK_COLUMNS))],
+    )
+
+
 def build_report(
     con, ppp_rate: float = T.DEFAULT_PPP_RATE, min_n: int = 100, top_n: int = 10, n_cities: int = 10,
     map_bins: Sequence[float] | str = "scaled", title: str = "China's AI workforce: demand for AI talent in job postings",
     generated_at: str | None = None, extra_sections: Sequence[ReportSection] = (),
+    failed_checks: pl.DataFrame | None = None, n_checks: int = 0,
 ) -> tuple[str, dict[str, bytes]]:
     """The HTML report and the figures' PNG bytes (keyed figure_1 ... figure_8, figure_top_cities);
-    `extra_sections` (e.g. the 2023 follow-up's clusters) follow the study's sections."""
+    `extra_sections` (e.g. the 2023 follow-up's clusters) follow the study's sections. `failed_checks`
+    (columns FAILED_CHECK_COLUMNS) of `n_checks` checks, when given, open the report (`checks_section`)."""
     tables = compute_tables(con, ppp_rate=ppp_rate, min_n=min_n, top_n=top_n, n_cities=n_cities)
     figs = make_figures(tables, ppp_rate=ppp_rate, min_n=min_n, map_bins=map_bins)
     generated_at = generated_at or datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     sections = [*report_sections(tables, figs, ppp_rate, min_n, top_n), *extra_sections]
+    if failed_checks is not None:
+        sections.insert(0, checks_section(failed_checks, n_checks))
     html_text = render_report(sections, title, generated_at)
     return html_text, figs

@@ -64,7 +64,8 @@ def _complete(df: pl.DataFrame, col: str, levels: Sequence[str], groups: Sequenc
 
 def table1_by_category(con) -> pl.DataFrame:
     """Table 1: `category, category_name, postings, share` per category plus a final `TOTAL` row;
-    when `classifier_corrected_counts` exists, also `corrected_count, corrected_share, ci_low, ci_high`."""
+    when `classifier_corrected_counts` exists, also `corrected_count, corrected_share, ci_low, ci_high`
+    and `correction_reliable` (False: too uncertain to publish; the report shows that, not the number)."""
     df = run_sql(con, "table1")
     df = (
         pl.DataFrame({"category": list(CATEGORIES)})
@@ -81,10 +82,15 @@ def table1_by_category(con) -> pl.DataFrame:
         schema=df.schema,
     )
     if has_relation(con, "classifier_corrected_counts"):
+        cols = {r[0] for r in con.sql("SELECT column_name FROM information_schema.columns "
+                                      "WHERE table_name = 'classifier_corrected_counts'").fetchall()}
+        # tables written before the reliability flag existed: unknown, not reliable
+        reliable = "correction_reliable" if "correction_reliable" in cols else "NULL::BOOLEAN"
         corr = pl.from_arrow(
             con.sql(
                 "SELECT category, corrected_count::DOUBLE AS corrected_count, corrected_share::DOUBLE AS corrected_share,"
-                " ci_low::DOUBLE AS ci_low, ci_high::DOUBLE AS ci_high FROM classifier_corrected_counts"
+                f" ci_low::DOUBLE AS ci_low, ci_high::DOUBLE AS ci_high, {reliable} AS correction_reliable"
+                " FROM classifier_corrected_counts"
             ).to_arrow_table()
         )
         df = df.join(corr, on="category", how="left")
