@@ -209,7 +209,7 @@ class _Builder:
             a, b = ba("TT1"), ba("TT2")
             if a is not None and b is not None:
                 out.append(f"Technical Team 1 postings ask for a bachelor's degree or higher in {_pct(a, 0)} of cases "
-                           f"(study 61 %), Technical Team 2 postings in {_pct(b, 0)} (study 48 %).")
+                           f"(study 61%), Technical Team 2 postings in {_pct(b, 0)} (study 48%).")
         t3 = self.t.get("table3_salary")
         if t3 is not None and t3.height:
             r1, r0 = self.cat_row("table3_salary", "TT1"), self.cat_row("table3_salary", "NOT_AI")
@@ -227,12 +227,12 @@ class _Builder:
                                                            if r not in ("Other provinces", "Location unknown")]))
             share = float(known["share"].sum())
             text = (f"{_pct(share, 0)} of AI-related postings with a known province are in the three regional "
-                    f"clusters (Pearl River Delta, Beijing–Tianjin–Hebei, Yangtze River Delta; 2023 follow-up: 78 %)")
+                    f"clusters (Pearl River Delta, Beijing–Tianjin–Hebei, Yangtze River Delta; 2023 follow-up: 78%)")
             cities = self.inp.clusters["clusters_ai_related"].get("cities")
             if cities is not None and cities.height:
                 lead = ", ".join((cities["city_en"].fill_null(cities["city"])).head(3).to_list())
                 text += (f"; the top {cities.height} cities hold {_pct(float(cities['cumulative_share'][-1]), 0)} "
-                         f"(follow-up: 71 % in the top ten), led by {lead}")
+                         f"(follow-up: 71% in the top ten), led by {lead}")
             n = int(self.inp.clusters["clusters_ai_related"]["provinces"]["postings"].sum()) \
                 if "provinces" in self.inp.clusters["clusters_ai_related"] else None
             out.append(text + (f" (n = {n:,})." if n else "."))
@@ -242,14 +242,14 @@ class _Builder:
             top = t4.filter((pl.col("row_kind") == "keyword") & (pl.col("category") == "TT1")).sort("rank")
             if alld.height and alld["share_of_category"][0] is not None:
                 out.append(f"{_pct(alld['share_of_category'][0])} of Technical Team 1 postings name at least one AI "
-                           f"keyword (study about 10 %); the most frequent are "
+                           f"keyword (study about 10%); the most frequent are "
                            + ", ".join(top["keyword_en"].head(3).to_list()) + ".")
         for view, label in list(CLUSTER_VIEWS.items())[1:]:
             prov = self.inp.clusters.get(view, {}).get("provinces")
             if prov is not None:
                 n = int(prov["postings"].sum())
                 if n < MIN_MAP_POSTINGS:
-                    out.append(f"Only {n:,} {label.lower()} were found: too few to say where such demand is; the "
+                    out.append(f"Only {n:,} {label[0].lower() + label[1:]} were found: too few to say where such demand is; the "
                                "section lists them with a warning instead of a map.")
         if self.inp.failed_checks:
             out.append(f"{len(self.inp.failed_checks)} data check(s) failed; see the notice above.")
@@ -530,9 +530,14 @@ class _Builder:
             "month", "postings", "ai_postings", "ai_share", "ci_low", "ci_high", "ai_share_board_mix_adjusted",
             "release_month_share", "sparse")
         n = int(overall["postings"].sum())
+        empty = overall.filter(pl.col("postings") == 0).height
+        overall = overall.filter(pl.col("postings") > 0)
         if (f := self.figure("figure_demand_over_time", "AI-category share of unique postings by month with its "
                              "95 % interval, and postings per month by board", f"n = {n:,} postings")):
             s.items.append(f)
+        if empty:
+            s.paragraphs.append(f"{empty} months between the first and the last have no postings and are left out "
+                                "of the table (the stored table keeps them).")
         s.items.append(self.table(f"AI-category share of unique postings by month, all boards (n = {n:,})", overall,
                                   kinds={"ci_low": "share", "ci_high": "share", "month": "month"},
                                   labels={"ci_low": "AI share, 95 % interval low", "ci_high": "AI share, 95 % interval high"}))
@@ -590,7 +595,7 @@ class _Builder:
                                 "two-sample Z-tests, median salaries by Wilcoxon rank-sum tests, Bonferroni-adjusted "
                                 "within each family; significant at 5 % after adjustment.")
             s.items.append(self.table("Significance tests, each AI category against postings outside the AI "
-                                      "categories", sig))
+                                      "categories (Not AI)", sig, drop=("group_b",)))
         s.paragraphs.append("Known limits:")
         s.bullets = [
             "The sample is what the harvests collected: third-party scrapes and crawls lean to IT searches and to "
@@ -616,6 +621,41 @@ def build_document(inp: ReportInputs, title: str, generated_at: str) -> str:
         subtitle=f"A reproduction of {STUDY} on {b.unique:,} unique job postings",
         caveat=[p for p in b.caveat() if p], findings=b.findings(), sections=sections,
         failed_checks=inp.failed_checks,
+    )
+
+
+def read_inputs(con, settings, failed_checks: list[str] | None = None) -> ReportInputs:
+    """What the report shows, read from the warehouse's stored tables (the summaries, the follow-up's cluster
+    tables, the classifier's evaluation); the figures are drawn from those tables. `settings` has the
+    ReportSettings attributes."""
+    from cjd_assets import clusters as C
+    from cjd_assets import warehouse as wh
+    from cjd_assets.report import summaries as S
+
+    tables = S.load_summaries(con)
+    clusters = {}
+    for name in CLUSTER_VIEWS:
+        kinds = [k for k in ("regions", "provinces", "cities") if wh.table_exists(con, f"{name}_{k}")]
+        if kinds:
+            clusters[name] = {k: wh.read_frame(con, f"SELECT * FROM {name}_{k}") for k in kinds}
+    classifier = None
+    if wh.table_exists(con, "job_classifier"):
+        rows = wh.read_frame(con, "SELECT * EXCLUDE (metrics_json) FROM job_classifier ORDER BY trained_at DESC LIMIT 1")
+        classifier = rows.row(0, named=True) if rows.height else None
+
+    def stored(name: str) -> pl.DataFrame | None:
+        return wh.read_frame(con, f"SELECT * FROM {name}") if wh.table_exists(con, name) else None
+
+    rules = {k: int(v) for k, v in C.load_employer_rules().group_by("list").len().iter_rows()}
+    rules["surveillance_keywords"] = C.load_keyword_rules().height
+    pay = {t["pay_basis"][0] for t in tables.values() if "pay_basis" in t.columns and t.height}
+    return ReportInputs(
+        tables=tables, figures=S.summary_figures(tables, settings), clusters=clusters, classifier=classifier,
+        evaluation=stored("classifier_evaluation"), confusion=stored("classifier_confusion"),
+        harvested=wh.row_count(con, "deduplicated_postings") if wh.table_exists(con, "deduplicated_postings") else None,
+        tag_rules=rules, failed_checks=list(failed_checks or []), ppp_rate=settings.ppp_rate,
+        min_province_n=settings.min_province_n, min_month_postings=settings.min_month_postings,
+        pay_basis=next((p for p in pay if p != S.PAY_BASIS_STATED), S.PAY_BASIS_STATED),
     )
 
 

@@ -100,6 +100,8 @@ def fmt(column: str, value, kind: str | None = None) -> str:
         return f"{value:.2f}"
     if isinstance(value, int):
         return f"{value:,}"
+    if kind == "count":
+        return f"{value:,.0f}"  # counts and money: whole numbers (a corrected count of 0.0002 is 0)
     return f"{value:,.0f}" if abs(value) >= 10 or value == int(value) else f"{value:.2f}"
 
 
@@ -115,6 +117,15 @@ def _kind(col: str, value) -> str | None:
     if col.startswith(("estimate_", "value_")) and isinstance(value, float):
         return "share" if abs(value) <= 1 else "count"  # shares and medians share these columns
     return None
+
+
+VALUE_PREFIXES = ("estimate_", "value_", "difference")
+
+
+def _metric_kind(metric: str) -> str:
+    """Tests and comparisons hold one measure per row: counts and pay as numbers, the rest as shares."""
+    m = metric.lower()
+    return "count" if m == "postings" or "salary" in m or "pay" in m else "share"
 
 
 @dataclass
@@ -136,14 +147,16 @@ def present(df: pl.DataFrame, kinds: dict[str, str] | None = None, drop: tuple[s
     cols = [c for c in df.columns if c not in drop and c != "correction_reliable"]
     reliable = df["correction_reliable"].to_list() if "correction_reliable" in df.columns else [True] * df.height
     rows = []
-    for ok, row in zip(reliable, df.select(cols).iter_rows(named=True)):
+    metrics = df["metric"].to_list() if "metric" in df.columns else [None] * df.height
+    for ok, metric, row in zip(reliable, metrics, df.select(cols).iter_rows(named=True)):
         cells = []
         for c in cols:
             v = row[c]
+            kind = kinds.get(c) or (_metric_kind(metric) if metric and c.startswith(VALUE_PREFIXES) else None)
             if ok is False and c in CORRECTED_COLUMNS:
                 cells.append((TOO_UNCERTAIN, False))
             else:
-                cells.append((fmt(c, v, kinds.get(c)), is_number(v)))
+                cells.append((fmt(c, v, kind), is_number(v)))
         rows.append(cells)
     return Shown([labels.get(c) or label(c) for c in cols], rows)
 
