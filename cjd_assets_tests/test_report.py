@@ -437,3 +437,30 @@ def test_unclassified_postings_stay_visible(con):
 
 def test_png_markdown():
     assert rhtml.png_markdown(b"\x89PNG", "Fig [1]") == "![Fig (1)](data:image/png;base64,iVBORw==)"
+
+
+def test_map_classes_are_never_degenerate():
+    # A handful of postings: classes are whole-number ranges that each hold a count, not '< 1, 1–2, 2–3'.
+    bins = figures.count_bins([1, 1, 2, 3, 6])
+    assert bins == (2.0, 3.0, 6.0)
+    assert figures.bin_labels(bins, integer=True) == ["1", "2", "3–5", "≥ 6"]
+    assert figures.bin_labels(figures.count_bins([4, 4, 4]), integer=True) == ["1–3", "≥ 4"]
+    big = figures.count_bins([26_409, 9_293, 7_370, 2_927, 637, 587, 459, 353, 321, 303, 40, 12])
+    assert list(big) == sorted(set(big)) and big[0] > 1
+    labels = figures.bin_labels(big, integer=True)
+    assert len(labels) == len(big) + 1 and not any(lbl.startswith("<") for lbl in labels)
+
+
+def test_crowded_province_labels_do_not_collide():
+    """Jiangsu, Anhui, Shanghai and Zhejiang, and Beijing, Tianjin and Hebei, share a corner of the map:
+    their labels are set apart (leader lines) and no two label boxes overlap."""
+    if province_shapes() is None:
+        pytest.skip("pygal-maps-china not installed: the tile grid has no labels to collide")
+    names = ["江苏省", "安徽省", "上海市", "浙江省", "北京市", "天津市", "河北省", "广东省"]
+    df = pl.DataFrame({"category": ["TT1"] * len(names), "province_zh": names,
+                       "postings": [900, 300, 1200, 700, 1500, 200, 100, 2000]})
+    boxes: list = []
+    png = figures.figure_province_map(df, "TT1", bins=figures.count_bins(df["postings"].to_list()), _label_boxes=boxes)
+    assert _is_png(png) and len(boxes) == 8
+    assert not [(i, j) for i, a in enumerate(boxes) for j, b in enumerate(boxes[i + 1:], i + 1)
+                if figures._overlaps(a, b)]
