@@ -185,7 +185,7 @@ def test_asset_graph_shows_the_pipeline(ui):
     page.mouse.click(900, 900, button="right")
     page.get_by_role("menuitem", name="Expand all groups").click()
     page.get_by_text("raw_pages", exact=True).first.wait_for()
-    page.screenshot(path=str(ui["shots"] / "asset_graph.png"))
+    page.screenshot(path=str(screenshot_dir() / "ui_asset_graph_expanded.png"))
     # The summaries' group: every summary hangs off the analysis view, the one node upstream of them.
     page.goto(f"{base}/locations/cjd_assets/asset-groups/summaries")
     page.get_by_text("summary_table1_by_category", exact=True).first.wait_for()

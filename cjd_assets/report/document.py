@@ -249,7 +249,7 @@ class _Builder:
             if prov is not None:
                 n = int(prov["postings"].sum())
                 if n < MIN_MAP_POSTINGS:
-                    out.append(f"Only {n:,} {label[0].lower() + label[1:]} were found: too few to say where such demand is; the "
+                    out.append(f"Only {n:,} {label} were found: too few to say where such demand is; the "
                                "section lists them with a warning instead of a map.")
         if self.inp.failed_checks:
             out.append(f"{len(self.inp.failed_checks)} data check(s) failed; see the notice above.")
@@ -620,6 +620,8 @@ def build_document(inp: ReportInputs, title: str, generated_at: str) -> str:
         title=title, generated_at=generated_at,
         subtitle=f"A reproduction of {STUDY} on {b.unique:,} unique job postings",
         caveat=[p for p in b.caveat() if p], findings=b.findings(), sections=sections,
+        findings_lead=(f"From a scraped sample of {b.unique:,} unique postings ({b.boards}; released {b.span}): "
+                       "shares are shares of this sample, not of China's job market (see 'What these data are')."),
         failed_checks=inp.failed_checks,
     )
 
