@@ -282,8 +282,6 @@ def test_geography_helpers():
 def test_map_bins():
     assert figures.bin_labels(figures.STUDY_MAP_BINS) == ["< 10,000", "10,000–40,000", "40,000–60,000", ">= 60,000"]
     assert [figures.bin_index(v, (10, 40, 60)) for v in (0, 9, 10, 59, 60, 1000)] == [0, 0, 1, 2, 3, 3]
-    # 3,643.58 TT1 postings is 1 % of the study's: 100, 400, 600.
-    assert figures.scaled_bins(3643.58, "TT1") == (100.0, 400.0, 600.0)
 
 
 def _is_png(b: bytes) -> bool:

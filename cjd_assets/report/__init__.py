@@ -20,7 +20,6 @@ from cjd_assets.report.figures import (
     figure_province_map,
     figure_top_cities,
     count_bins,
-    scaled_bins,
 )
 from cjd_assets.report.geography import CLUSTERS, cluster_of, province_en
 from cjd_assets.report.html import png_markdown, to_markdown
@@ -50,7 +49,7 @@ __all__ = [
     "cluster_of", "corpus_by_source", "education_by_category", "experience_by_category", "figure_1", "figure_2",
     "figure_3", "figure_4", "figure_5", "figure_6", "figure_7", "figure_8", "figure_demand_over_time", "figure_province_map",
     "count_bins", "figure_top_cities", "keyword_education", "keyword_examples", "png_markdown", "province_counts",
-    "province_en", "ranksum_test", "regional_clusters", "run_sql", "scaled_bins",
+    "province_en", "ranksum_test", "regional_clusters", "run_sql",
     "significance_tests", "table1_by_category", "table2_education", "table3_salary",
     "table4_keywords", "table_c1_nulls", "to_markdown", "top_cities", "tt1_salary_by_province",
     "two_proportion_ztest",

@@ -20,7 +20,7 @@ from pathlib import Path
 import jinja2
 import polars as pl
 
-from cjd_assets.report.present import Shown, fmt, present
+from cjd_assets.report.present import Shown, present
 from cjd_assets.schema import CATEGORIES, CATEGORY_NAMES
 
 log = logging.getLogger(__name__)
@@ -446,6 +446,15 @@ class _Builder:
                                   "with the study's ranking beside ours", wide, study="4",
                                   source=f"{self.source}; study: {STUDY}, Table 4."))
         ke = self.t.get("keyword_education")
+        if ke is not None and ke.height:
+            def grad(group: str) -> float | None:
+                part = ke.filter((pl.col("category") == "TT1") & (pl.col("postings_group") == group))
+                total = int(part["postings"].sum())
+                n = int(part.filter(pl.col("education_level").is_in(["master", "doctoral"]))["postings"].sum())
+                return n / total if total else None
+            s.items.append(Item("text", text=(
+                f"A graduate degree is asked for in {_pct(grad('all postings'))} of all Technical Team 1 postings and "
+                f"{_pct(grad('keyword postings'))} of those naming an AI keyword (study: 4% and 17%).")))
         for key, cat, num in (("figure_7", "TT1", "7"), ("figure_8", "TT2", "8")):
             if ke is None:
                 break

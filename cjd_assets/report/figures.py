@@ -26,8 +26,6 @@ from cjd_assets.schema import CATEGORIES, CATEGORY_NAMES, EDUCATION_LEVELS, EXPE
 # The study's legend bins for Figures 5 and 6 (postings per province): < 10,000; 10,000-40,000;
 # 40,000-60,000; >= 60,000. Edges between classes.
 STUDY_MAP_BINS: tuple[float, ...] = (10_000, 40_000, 60_000)
-# Category totals the study's bins were drawn for, to scale them to a smaller corpus.
-STUDY_CATEGORY_TOTALS: dict[str, int] = {"TT1": 364_358, "TT2": 591_074}
 MAP_COLORS = ("#deebf7", "#9ecae1", "#4292c6", "#08519c")
 NO_POSTINGS_COLOR = "#f0f0f0"
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#bab0ac")
@@ -162,19 +160,6 @@ def figure_4(province_salary: pl.DataFrame, ppp_rate: float = 4.187, category: s
     ax.tick_params(axis="y", labelsize=8)
     ax.set_title(title, pad=28)
     return _png(fig)
-
-
-def scaled_bins(total: int, category: str = "TT1", study_bins: Sequence[float] = STUDY_MAP_BINS) -> tuple[float, ...]:
-    """The study's bin edges scaled to a corpus with `total` postings of the category (2 significant
-    digits), so a small corpus gets the same visual classes; never below 1, strictly increasing."""
-    ratio = total / STUDY_CATEGORY_TOTALS.get(category, STUDY_CATEGORY_TOTALS["TT1"])
-    out: list[float] = []
-    for edge in study_bins:
-        v = edge * ratio
-        v = round(v, -int(math.floor(math.log10(v))) + 1) if v > 0 else 0
-        v = max(v, (out[-1] + 1) if out else 1)
-        out.append(float(v))
-    return tuple(out)
 
 
 def bin_labels(bins: Sequence[float], integer: bool = False) -> list[str]:
