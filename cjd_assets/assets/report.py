@@ -1,7 +1,6 @@
 """The readable report: rendered from the stored summary and cluster tables (nothing recomputed), as HTML
 and, where Chromium is installed, a PDF beside it."""
 
-import json
 from datetime import datetime, timezone
 
 import dagster as dg
@@ -22,6 +21,7 @@ def summary_report(context: dg.AssetExecutionContext, warehouse: Warehouse, lake
     clusters, and a data-and-methods section, rendered from the stored summary tables into one self-contained
     HTML file (every posting-derived string escaped) and a PDF printed by headless Chromium."""
     with warehouse.connection() as con:
+        # read_inputs(..., failed_checks=[...]) puts a list of failed data checks at the top of the report.
         inputs = D.read_inputs(con, report_settings)
     title = TITLE + (" (salaries: predicted pay fills gaps in stated pay)" if inputs.pay_basis == PAY_BASIS_FILLED else "")
     html_text = D.build_document(inputs, title, datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
@@ -37,7 +37,7 @@ def summary_report(context: dg.AssetExecutionContext, warehouse: Warehouse, lake
         "figures": len(inputs.figures),
         "pay_basis": inputs.pay_basis,
         "size_kb": round(len(html_text.encode()) / 1024, 1),
-        "failed_checks": dg.MetadataValue.json(json.loads(json.dumps(inputs.failed_checks))),
+        "key_findings": dg.MetadataValue.md("\n".join(f"{i}. {f}" for i, f in enumerate(D.key_findings(inputs), 1))),
     }
     if pdf is not None:
         metadata["pdf"] = dg.MetadataValue.path(str(pdf))

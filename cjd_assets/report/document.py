@@ -619,6 +619,11 @@ class _Builder:
         return s
 
 
+def key_findings(inp: ReportInputs) -> list[str]:
+    """The report's opening findings, in plain sentences generated from the stored tables."""
+    return _Builder(inp).findings()
+
+
 def build_document(inp: ReportInputs, title: str, generated_at: str) -> str:
     """The report's HTML (one file, figures embedded, every string autoescaped by Jinja2)."""
     b = _Builder(inp)
