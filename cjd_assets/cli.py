@@ -81,8 +81,8 @@ def _print_outputs(resources: dict) -> None:
     print(f"\nDuckDB: {database} ({len(tables)} tables: {', '.join(tables)})")
     report = Path(resources["lake"].directory) / "report" / "report.html"
     if report.exists():
-        print(f"Report: {report}")
-    print(f"Dagster UI on these runs: DAGSTER_HOME={os.environ['DAGSTER_HOME']} dagster dev   (in {Path.cwd()})")
+        print(f"Report: {report}" + (f" (PDF: {report.with_suffix('.pdf')})" if report.with_suffix(".pdf").exists() else ""))
+    print(f"Dagster UI on these runs: DAGSTER_HOME={os.environ['DAGSTER_HOME']} dg dev   (in {Path.cwd()})")
 
 
 def demo(args: argparse.Namespace) -> None:

@@ -45,13 +45,11 @@ def test_classification_and_normalization_are_siblings():
     assert up_normalized == {"deduplicated_postings"}
 
 
-def test_summaries_read_both_branches():
+def test_analysis_view_reads_both_branches():
     edges = _edges()
-    summaries = {child for parent, child in edges if parent in {"normalized_postings", "ai_keyword_postings"}}
-    assert any(s.startswith("summary_") for s in summaries)
-    for s in (s for s in summaries if s.startswith("summary_")):
-        parents = {p for p, c in edges if c == s}
-        assert {"classified_postings", "normalized_postings"} <= parents, s
+    parents = {p for p, c in edges if c == "analysis_postings"}
+    assert {"deduplicated_postings", "classified_postings", "normalized_postings", "ai_keyword_postings"} <= parents
+    assert any(c.startswith("summary_") for p, c in edges if p == "analysis_postings")
 
 
 def test_harvest_assets_are_partitioned_by_harvests():
@@ -83,3 +81,17 @@ def test_dagster_definitions_validate():
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
     )
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_summaries_and_clusters_read_the_analysis_view():
+    """The graph reads at a glance: summaries and cluster tables hang off `analysis_postings` (plus predicted
+    pay where a summary may fill gaps, plus the employer tags for clusters), not off four upstream assets."""
+    graph = build_definitions().resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        name = key.to_user_string()
+        if name.startswith(("summary_", "clusters_")) and name != "summary_report":
+            parents = {p.to_user_string() for p in graph.get(key).parent_keys}
+            assert "analysis_postings" in parents, name
+            assert parents <= {"analysis_postings", "salary_predictions", "employer_tags"}, (name, parents)
+    report = {p.to_user_string() for p in graph.get(dg.AssetKey("summary_report")).parent_keys}
+    assert report and all(p.startswith(("summary_", "clusters_")) for p in report)

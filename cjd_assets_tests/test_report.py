@@ -5,8 +5,8 @@ Per category: TT1 p01-p05, TT2 p06-p08, PRODUCT p09, COMMERCIAL p10, NOT_AI p11-
 
 from __future__ import annotations
 
-import base64
-import html
+import markupsafe
+import re
 from datetime import date
 
 import duckdb
@@ -15,9 +15,13 @@ import polars as pl
 import pytest
 from scipy import stats
 
-from cjd_assets.report import build, figures, html as rhtml, stats as rstats, tables as T
+from cjd_assets.report import document as D, figures, html as rhtml, stats as rstats, summaries as S, tables as T
+from cjd_assets.report.present import TOO_UNCERTAIN, label, present
+from cjd_assets.resources import ReportSettings
+from cjd_assets.schema import CATEGORY_NAMES
 from cjd_assets.report.geography import cluster_of, parse_svg_path, province_en, province_shapes
 
+SETTINGS = ReportSettings(min_province_n=1)
 SCRIPT_TITLE = '<script>document.title="pwned"</script> 算法工程师'
 
 # id, category, edu exact, edu minimum, exp exact level, exp minimum level,
@@ -70,6 +74,7 @@ def make_con() -> duckdb.DuckDBPyConnection:
         pl.lit(None, dtype=pl.String).alias("desired_education_maximum_level_norm"),
         pl.when(pl.col("desired_experience_exact_level_norm").is_not_null() | pl.col("desired_experience_minimum_level_norm").is_not_null())
         .then(pl.lit("stated")).otherwise(pl.lit("missing")).alias("desired_experience_status_norm"),
+        pl.lit(date(2021, 4, 1)).alias("retrieve_date"),
     )
     kw = pl.DataFrame(KEYWORDS, schema=["id", "job_category_pr", "keyword_en", "matched_term"], orient="row")
     kw = kw.with_columns(pl.lit(True).alias("in_title"), pl.lit(False).alias("in_body"))
@@ -78,6 +83,9 @@ def make_con() -> duckdb.DuckDBPyConnection:
     con.execute("CREATE TABLE postings AS SELECT * FROM postings_df")
     con.execute("CREATE VIEW analysis_postings AS SELECT * FROM postings")
     con.execute("CREATE TABLE ai_keyword_postings AS SELECT * FROM kw_df")
+    # One harvest, every posting its own primary: what the change-over-time summaries read beside the view.
+    con.execute("CREATE TABLE deduplicated_postings AS SELECT id, source, id AS posting_key, true AS is_primary, "
+                "'crawl-1' AS harvest_id, retrieve_date FROM postings")
     con.unregister("postings_df")
     con.unregister("kw_df")
     return con
@@ -128,12 +136,14 @@ def test_table1_hides_a_correction_too_uncertain_to_publish(con):
     )
     t1 = T.table1_by_category(con)
     assert _row(t1, category="COMMERCIAL")["correction_reliable"] is False
-    shown = build.table1_display(t1)
-    assert "correction_reliable" not in shown.columns
-    assert _row(shown, category="COMMERCIAL")["corrected_count"] == build.UNPUBLISHABLE
-    assert _row(shown, category="COMMERCIAL")["ci_high"] == build.UNPUBLISHABLE
-    assert _row(shown, category="TT1")["corrected_count"] == "4.500"
-    assert build.UNPUBLISHABLE in rhtml.table_html(shown)
+    shown = present(t1)
+    assert "Correction reliable" not in shown.headers
+    cell = dict(zip(shown.headers, zip(*shown.rows)))
+    cats = [c for c, _ in cell[label("category")]]
+    commercial, tt1 = cats.index(CATEGORY_NAMES["COMMERCIAL"]), cats.index(CATEGORY_NAMES["TT1"])
+    for col in ("corrected_count", "ci_high"):
+        assert cell[label(col)][commercial] == (TOO_UNCERTAIN, False)
+    assert cell[label("corrected_count")][tt1][0] != TOO_UNCERTAIN
 
 
 def test_table2_three_buckets(con):
@@ -297,8 +307,6 @@ def test_geography_helpers():
 def test_map_bins():
     assert figures.bin_labels(figures.STUDY_MAP_BINS) == ["< 10,000", "10,000–40,000", "40,000–60,000", ">= 60,000"]
     assert [figures.bin_index(v, (10, 40, 60)) for v in (0, 9, 10, 59, 60, 1000)] == [0, 0, 1, 2, 3, 3]
-    # 3,643.58 TT1 postings is 1 % of the study's: 100, 400, 600.
-    assert figures.scaled_bins(3643.58, "TT1") == (100.0, 400.0, 600.0)
 
 
 def _is_png(b: bytes) -> bool:
@@ -306,25 +314,14 @@ def _is_png(b: bytes) -> bool:
 
 
 def test_figures_are_pngs(con):
-    tables = build.compute_tables(con, min_n=1)
-    figs = build.make_figures(tables, min_n=1, map_bins=(1, 2, 3))
-    assert set(figs) == {f"figure_{i}" for i in range(1, 9)} | {"figure_top_cities"}
-    assert all(_is_png(b) for b in figs.values())
+    """Figures are drawn from the stored summary tables, through the one registry."""
+    S.write_summaries(con, SETTINGS)
+    tables = S.load_summaries(con)
+    figs = S.summary_figures(tables, SETTINGS)
+    assert set(figs) == {f"figure_{i}" for i in range(1, 9)} | {"figure_top_cities", "figure_demand_over_time"}
+    assert all(_is_png(png) for _, png in figs.values())
     empty = tables["province_counts"].clear()
     assert _is_png(figures.figure_5(empty))
-
-
-def test_render_escapes_everything():
-    df = pl.DataFrame({"title": ["<script>alert(1)</script>", 'a "b" & c'], "share": [0.25, None]})
-    page = rhtml.render_report([rhtml.ReportSection("S <1>", "x < y", tables=[("cap <t>", df)],
-                                                    figures=[("fig <f>", b"\x89PNG fake")])], "T <r>", "now")
-    assert "<script>" not in page
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert "a &quot;b&quot; &amp; c" in page
-    assert "<td class=\"num\">25.0%</td>" in page and "<td>—</td>" in page
-    assert "S &lt;1&gt;" in page and "cap &lt;t&gt;" in page
-    b64 = base64.b64encode(b"\x89PNG fake").decode()
-    assert f'src="data:image/png;base64,{b64}"' in page
 
 
 def test_to_markdown():
@@ -334,35 +331,97 @@ def test_to_markdown():
     assert "1 more rows not shown" in md
 
 
-def test_build_report(con):
-    page, figs = build.build_report(con, min_n=1, generated_at="2026-01-01")
-    assert len(figs) == 9
-    assert page.count("<img ") == 9
-    assert page.count('<table class="data">') == 16
-    assert html.escape(SCRIPT_TITLE) in page and "<script" not in page
+def report_html(con, **kw) -> str:
+    S.write_summaries(con, SETTINGS)
+    tables = S.load_summaries(con)
+    inputs = D.ReportInputs(tables=tables, figures=S.summary_figures(tables, SETTINGS), min_province_n=1, **kw)
+    return D.build_document(inputs, "China's AI workforce " + SCRIPT_TITLE, "2026-01-01")
+
+
+def test_report_renders_from_stored_tables_only(con):
+    """The report reads the stored summary tables: drop the analysis view and it still renders the same."""
+    S.write_summaries(con, SETTINGS)
+    tables = S.load_summaries(con)
+    con.execute("DROP VIEW analysis_postings")
+    inputs = D.ReportInputs(tables=tables, figures=S.summary_figures(tables, SETTINGS), min_province_n=1)
+    page = D.build_document(inputs, "T", "2026-01-01")
+    assert page.count("<img ") == 10 and page.count('<table class="data">') >= 16
     assert "Generated 2026-01-01" in page
 
 
-def test_table4_display(con):
-    disp = build.table4_display(T.table4_keywords(con, top_n=2))
-    assert disp.columns == ["rank", "TT1 keyword", "TT1 postings", "TT2 keyword", "TT2 postings"]
-    assert disp.rows()[0] == ("1", "machine learning", 2, "robotics", 2)
-    assert disp.rows()[2][1:3] == ("top 2 keywords, distinct postings", 3)
-    assert disp.rows()[3][3:] == ("all keywords, distinct postings", 2)
+def test_report_escapes_posting_text_and_title(con):
+    page = report_html(con, failed_checks=['<b>one_primary_per_posting</b> failed'])
+    assert "<script" not in page.lower()
+    assert str(markupsafe.escape(SCRIPT_TITLE)) in page  # in the title and in the keyword examples
+    assert "&lt;b&gt;one_primary_per_posting&lt;/b&gt; failed" in page
 
 
-def test_keyword_education_display(con):
-    disp = build.keyword_education_display(T.keyword_education(con))
-    assert disp.columns == ["education_level", "TT1 all share", "TT1 keyword share", "TT2 all share", "TT2 keyword share"]
-    assert _row(disp, education_level="master")["TT1 keyword share"] == pytest.approx(0.25)
+def test_report_tables_are_labelled_numbered_and_sourced(con):
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(report_html(con), "html.parser")
+    captions = [c.get_text() for c in soup.select("table.data caption, figcaption")]
+    assert captions and all(re.match(r"(Table|Figure) (A?\d+|C1)\. ", c) for c in captions), captions
+    numbers = [re.match(r"(Table|Figure) (\w+)", c).group(0) for c in captions]
+    assert len(numbers) == len(set(numbers))  # Table 4 printed once, every number used once
+    assert sum(c.startswith("Table 4.") for c in captions) == 1
+    for fig in soup.select("figcaption"):
+        assert "n = " in fig.get_text()
+    headers = [th.get_text() for th in soup.select("table.data th")]
+    raw = re.compile(r"_|\b(TT1|TT2|NOT_AI|PRODUCT|COMMERCIAL|n_min|row_kind|p_adjusted|share_of_all)\b")
+    assert not [h for h in headers if raw.search(h)]
+    assert all(w.select_one("p.source") for w in soup.select("div.table-wrap"))
+    ids = {s.get("id") for s in soup.select("section")}
+    assert {"caveat", "findings", "methods"} <= ids
+    # Keyword examples show titles, not posting ids.
+    assert "p01" not in soup.get_text()
+
+
+def test_report_findings_come_from_the_numbers(con):
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(report_html(con), "html.parser")
+    findings = [li.get_text() for li in soup.select("#findings li")]
+    # 5 TT1 + 3 TT2 + 1 Product + 1 Commercial of 12 postings; TT1 is 5/12.
+    assert findings[0].startswith("Of 12 unique postings, 83.3 % fall") or "83.3%" in findings[0], findings[0]
+    assert "Technical Team 1 41.7% (study 5.4%)" in findings[0]
+    # Bachelor's or higher: TT1 p01, p02 (master minimum), p05 = 3 of 5; TT2 p06 = 1 of 3.
+    assert any("Technical Team 1 postings ask for a bachelor's degree or higher in 60%" in f and "33%" in f
+               for f in findings), findings
+
+
+def test_table4_and_study_columns(con):
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(report_html(con), "html.parser")
+    t4 = next(t for t in soup.select("table.data") if t.caption.get_text().startswith("Table 4."))
+    heads = [th.get_text() for th in t4.select("th")]
+    assert heads[:4] == ["Rank", "Technical Team 1: keyword", "Technical Team 1: postings", "Technical Team 1: study"]
+    first = [td.get_text() for td in t4.select("tbody tr")[0].select("td")]
+    assert first[:4] == ["1", "machine learning", "2", "artificial intelligence (11,904)"]
+    t1 = next(t for t in soup.select("table.data") if t.caption.get_text().startswith("Table 1."))
+    assert "Study share" in [th.get_text() for th in t1.select("th")]
+    row = [td.get_text() for td in t1.select("tbody tr")[0].select("td")]
+    assert row == ["Technical Team 1", "5", "41.7%", "5.4%"]
+
+
+def test_corrected_counts_flagged_unreliable_read_too_uncertain():
+    from cjd_assets.report.present import present
+
+    df = pl.DataFrame({"category": ["TT1", "PRODUCT"], "postings": [10, 2], "corrected_count": [11.4, 0.3],
+                       "correction_reliable": [True, False]})
+    shown = present(df)
+    assert shown.headers == ["Category", "Postings", "Corrected postings"]
+    assert shown.rows[0][2] == ("11", True) and shown.rows[1][2] == ("too uncertain", False)
+    assert shown.rows[1][0] == ("Product Team", False)
 
 
 def test_report_on_empty_database(con):
     con.execute("CREATE TABLE no_rows AS SELECT * FROM postings WHERE false")
     con.execute("CREATE OR REPLACE VIEW analysis_postings AS SELECT * FROM no_rows")
     con.execute("DELETE FROM ai_keyword_postings")
-    page, figs = build.build_report(con)
-    assert all(_is_png(b) for b in figs.values())
+    page = report_html(con)
+    assert "Key findings" in page
     assert T.table1_by_category(con)["postings"].to_list() == [0] * 6
     assert T.significance_tests(con).is_empty()
 
@@ -392,13 +451,6 @@ def test_corpus_by_source(con):
     assert corpus["share"].to_list() == pytest.approx([11 / 12, 1 / 12])
 
 
-def test_study_reference_columns(con):
-    t1 = build.table1_display(T.table1_by_category(con))
-    assert _row(t1, category="TT1")["study share"] == pytest.approx(0.054)
-    t3 = build.table3_display(T.table3_salary(con))
-    assert _row(t3, category="NOT_AI")["study median max (CNY)"] == 96_000
-
-
 def test_unclassified_postings_stay_visible(con):
     con.execute("INSERT INTO postings (id, job_category_pr) VALUES ('p13', NULL), ('p14', 'NEW')")
     edu = T.education_by_category(con)
@@ -410,13 +462,28 @@ def test_png_markdown():
     assert rhtml.png_markdown(b"\x89PNG", "Fig [1]") == "![Fig (1)](data:image/png;base64,iVBORw==)"
 
 
-def test_checks_section_names_failed_checks_first():
-    ok = build.checks_section(pl.DataFrame(schema={c: pl.String for c in build.FAILED_CHECK_COLUMNS}), 8)
-    assert ok.title == "Data checks" and "All 8" in ok.text and not ok.tables
-    failed = pl.DataFrame([{"check": "table_c1_null_shares", "asset": "normalized_postings", "severity": "ERROR",
-                            "what failed": "desired_experience_exact_level_norm (51.8%)",
-                            "check description": "No Table C1 field is null in more than 50 %"}])
-    section = build.checks_section(failed, 8)
-    assert section.title == "Data checks: FAILED" and section.text.startswith("1 ERROR-severity")
-    html_text = rhtml.render_report([section], "t", "now")
-    assert "table_c1_null_shares" in html_text and "desired_experience_exact_level_norm" in html_text
+def test_map_classes_are_never_degenerate():
+    # A handful of postings: classes are whole-number ranges that each hold a count, not '< 1, 1–2, 2–3'.
+    bins = figures.count_bins([1, 1, 2, 3, 6])
+    assert bins == (2.0, 3.0, 6.0)
+    assert figures.bin_labels(bins, integer=True) == ["1", "2", "3–5", "≥ 6"]
+    assert figures.bin_labels(figures.count_bins([4, 4, 4]), integer=True) == ["1–3", "≥ 4"]
+    big = figures.count_bins([26_409, 9_293, 7_370, 2_927, 637, 587, 459, 353, 321, 303, 40, 12])
+    assert list(big) == sorted(set(big)) and big[0] > 1
+    labels = figures.bin_labels(big, integer=True)
+    assert len(labels) == len(big) + 1 and not any(lbl.startswith("<") for lbl in labels)
+
+
+def test_crowded_province_labels_do_not_collide():
+    """Jiangsu, Anhui, Shanghai and Zhejiang, and Beijing, Tianjin and Hebei, share a corner of the map:
+    their labels are set apart (leader lines) and no two label boxes overlap."""
+    if province_shapes() is None:
+        pytest.skip("pygal-maps-china not installed: the tile grid has no labels to collide")
+    names = ["江苏省", "安徽省", "上海市", "浙江省", "北京市", "天津市", "河北省", "广东省"]
+    df = pl.DataFrame({"category": ["TT1"] * len(names), "province_zh": names,
+                       "postings": [900, 300, 1200, 700, 1500, 200, 100, 2000]})
+    boxes: list = []
+    png = figures.figure_province_map(df, "TT1", bins=figures.count_bins(df["postings"].to_list()), _label_boxes=boxes)
+    assert _is_png(png) and len(boxes) == 8
+    assert not [(i, j) for i, a in enumerate(boxes) for j, b in enumerate(boxes[i + 1:], i + 1)
+                if figures._overlaps(a, b)]

@@ -30,6 +30,7 @@ from cjd_assets.demo.corpus import generate_corpus, write_demo_annotations
 from cjd_assets.paths import REPO_ROOT
 from cjd_assets.partitions import harvests
 from cjd_assets.resources import ClassifierSettings, CrawlerSettings, Lake, ReportSettings, Warehouse
+from cjd_assets_tests.test_report_browser import screenshot_dir
 
 pytestmark = pytest.mark.slow
 
@@ -174,13 +175,24 @@ def test_asset_graph_shows_the_pipeline(ui):
     page, base = ui["page"], ui["base"]
     # The global lineage: every group of the pipeline, collapsed at first.
     page.goto(f"{base}/asset-groups")
-    for group in ("harvest", "dedup", "classify", "normalize", "keywords", "summaries", "clusters"):
+    for group in ("harvest", "dedup", "classify", "normalize", "keywords", "analysis", "summaries", "clusters",
+                  "report"):
         page.get_by_text(group, exact=True).first.wait_for()
     _dismiss_community_dialog(page)
+    # Collapsed, the groups read as the pipeline's stages; the screenshot is for a person to judge.
+    page.wait_for_timeout(1500)  # let the layout settle before the picture (not an assertion)
+    page.screenshot(path=str(screenshot_dir() / "ui_asset_graph_groups.png"))
     page.mouse.click(900, 900, button="right")
     page.get_by_role("menuitem", name="Expand all groups").click()
     page.get_by_text("raw_pages", exact=True).first.wait_for()
-    page.screenshot(path=str(ui["shots"] / "asset_graph.png"))
+    page.screenshot(path=str(screenshot_dir() / "ui_asset_graph_expanded.png"))
+    # The summaries' group: every summary hangs off the analysis view, the one node upstream of them.
+    page.goto(f"{base}/locations/cjd_assets/asset-groups/summaries")
+    page.get_by_text("summary_table1_by_category", exact=True).first.wait_for()
+    page.get_by_text("analysis_postings", exact=True).first.wait_for()
+    assert page.get_by_text("classified_postings", exact=True).count() == 0
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(screenshot_dir() / "ui_summaries_group.png"))
     # A group's graph fits the window: its nodes carry full names and their materialization state.
     # (Node states load after the names: partitioned harvest assets show the filled share of partitions.)
     for group, names, state in (("harvest", ["raw_pages", "raw_postings"], "100% filled"),
@@ -193,6 +205,16 @@ def test_asset_graph_shows_the_pipeline(ui):
         ui["expect"](page.get_by_text(state, exact=True)).to_have_count(len(names))
         assert page.get_by_text("Never materialized").count() == 0
         page.screenshot(path=str(ui["shots"] / f"group_{group}.png"))
+
+
+def test_classified_postings_preview_shows_titles_with_labels(ui):
+    page, base = ui["page"], ui["base"]
+    page.goto(f"{base}/assets/classified_postings")
+    page.get_by_text("Latest materialization").first.wait_for()
+    _dismiss_community_dialog(page)
+    page.get_by_text("preview", exact=True).first.wait_for()
+    page.get_by_text("corrected_counts", exact=True).first.wait_for()
+    page.screenshot(path=str(screenshot_dir() / "ui_classified_postings.png"), full_page=True)
 
 
 def test_summary_asset_page_shows_row_count_and_figure(ui):

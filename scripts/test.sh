@@ -3,11 +3,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-# The report's headless-browser test needs Chromium; install Debian's when it is missing and we may.
-if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-  echo "[test] installing Debian chromium for the browser tests"
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-    || echo "[test] could not install chromium: browser tests will skip"
+# The report's headless-browser tests need Chromium, and a CJK font so screenshots and the PDF show
+# Chinese characters rather than boxes; install Debian's when missing and we may.
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+{ command -v fc-list >/dev/null 2>&1 && fc-list :lang=zh | grep -q .; } || missing+=(fonts-noto-cjk)
+if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "[test] installing Debian ${missing[*]} for the browser tests"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null) \
+    || echo "[test] could not install ${missing[*]}: browser tests will skip or show boxes for Chinese text"
 fi
 . .venv/bin/activate
 exec python -m pytest -q -p no:cacheprovider "$@"

@@ -98,6 +98,25 @@ def job_classifier(
     )
 
 
+# A few classified postings per category (stable pseudo-random choice): the title beside its label, so the
+# UI shows what the classifier did rather than ids and probabilities.
+PREVIEW_SQL = f"""
+SELECT d.title_extracted AS title, c.job_category_pr AS label,
+       round(greatest({", ".join("c." + col for col in DISTRIBUTION_COLUMNS)}), 2) AS probability
+FROM classified_postings AS c JOIN deduplicated_postings AS d USING (id)
+QUALIFY row_number() OVER (PARTITION BY c.job_category_pr ORDER BY hash(c.id)) <= 4
+ORDER BY list_position({list(CATEGORIES)}, c.job_category_pr), hash(c.id)
+"""
+
+
+def _rounded(corrected: pl.DataFrame) -> pl.DataFrame:
+    """Corrected counts as whole postings and shares to 0.1 %, for reading in the UI."""
+    counts = [c for c in ("raw_count", "corrected_count", "ci_low", "ci_high") if c in corrected.columns]
+    shares = [c for c in corrected.columns if c.endswith("_share")]
+    return corrected.with_columns(*[pl.col(c).round(0).cast(pl.Int64) for c in counts],
+                                  *[pl.col(c).round(3) for c in shares])
+
+
 def latest_model(con) -> tuple[str, str, dict]:
     rows = con.execute(
         "SELECT model_version, model_path, metrics_json FROM job_classifier ORDER BY trained_at DESC LIMIT 1"
@@ -188,6 +207,7 @@ def classified_postings(
             predicted, metrics["confusion"], n_boot=classifier_settings.bootstrap_samples
         )
         wh.write_table(con, "classifier_corrected_counts", corrected.with_columns(model_version=pl.lit(version)))
+        preview = wh.read_frame(con, PREVIEW_SQL)
     by_cat = {r["category"]: r["n"] for r in counts.iter_rows(named=True)}
     return dg.MaterializeResult(
         metadata={
@@ -196,7 +216,8 @@ def classified_postings(
             "classified_this_run": done,
             "reused_from_earlier_runs": classified - done,
             "by_category": {c: int(by_cat.get(c, 0)) for c in CATEGORIES},
-            "corrected_counts": dg.MetadataValue.md(wh.markdown_preview(corrected)),
+            "preview": dg.MetadataValue.md(wh.markdown_preview(preview, max_rows=20, max_chars=50)),
+            "corrected_counts": dg.MetadataValue.md(wh.markdown_preview(_rounded(corrected))),
         },
         check_results=[
             dg.AssetCheckResult(

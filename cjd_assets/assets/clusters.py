@@ -6,7 +6,7 @@ import polars as pl
 from cjd_assets import clusters as C
 from cjd_assets import warehouse as wh
 from cjd_assets.assets.dedup import deduplicated_postings
-from cjd_assets.assets.summaries import ANALYSIS_INPUTS, prepare_analysis_view
+from cjd_assets.assets.summaries import analysis_postings, prepare_analysis_view
 from cjd_assets.resources import Warehouse
 
 BATCH_SIZE = 200_000
@@ -51,7 +51,7 @@ def _cluster_asset(population: str, tag: str | None, label: str) -> dg.AssetsDef
 
     @dg.asset(
         name=name,
-        deps=[*ANALYSIS_INPUTS, employer_tags],
+        deps=[analysis_postings, employer_tags],
         group_name="clusters",
         kinds={"duckdb"},
         description=(

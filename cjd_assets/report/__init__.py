@@ -1,10 +1,11 @@
 """Summary tables, figures and the HTML report of the study (no Dagster imports).
 
 Tables read the view `analysis_postings` and the table `ai_keyword_postings` on a DuckDB connection;
-set logic is in `sql/summary_<name>.sql`. Figures return PNG bytes; `build_report` makes everything.
+set logic is in `sql/summary_<name>.sql`. Figures return PNG bytes. `summaries.SUMMARIES` is the one
+registry of summary tables and their figures; `document.build_document` renders the report from the
+stored tables.
 """
 
-from cjd_assets.report.build import build_report, compute_tables, make_figures, table4_display
 from cjd_assets.report.figures import (
     STUDY_MAP_BINS,
     figure_1,
@@ -18,10 +19,10 @@ from cjd_assets.report.figures import (
     figure_demand_over_time,
     figure_province_map,
     figure_top_cities,
-    scaled_bins,
+    count_bins,
 )
 from cjd_assets.report.geography import CLUSTERS, cluster_of, province_en
-from cjd_assets.report.html import ReportSection, png_markdown, render_report, to_markdown
+from cjd_assets.report.html import png_markdown, to_markdown
 from cjd_assets.report.stats import bonferroni, ranksum_test, two_proportion_ztest
 from cjd_assets.report.tables import (
     DEFAULT_PPP_RATE,
@@ -44,12 +45,12 @@ from cjd_assets.report.tables import (
 )
 
 __all__ = [
-    "CLUSTERS", "DEFAULT_PPP_RATE", "STUDY_MAP_BINS", "ReportSection", "bonferroni", "build_report",
-    "cluster_of", "compute_tables", "corpus_by_source", "education_by_category", "experience_by_category", "figure_1", "figure_2",
+    "CLUSTERS", "DEFAULT_PPP_RATE", "STUDY_MAP_BINS", "bonferroni",
+    "cluster_of", "corpus_by_source", "education_by_category", "experience_by_category", "figure_1", "figure_2",
     "figure_3", "figure_4", "figure_5", "figure_6", "figure_7", "figure_8", "figure_demand_over_time", "figure_province_map",
-    "figure_top_cities", "keyword_education", "keyword_examples", "make_figures", "png_markdown", "province_counts",
-    "province_en", "ranksum_test", "regional_clusters", "render_report", "run_sql", "scaled_bins",
-    "significance_tests", "table1_by_category", "table2_education", "table3_salary", "table4_display",
+    "count_bins", "figure_top_cities", "keyword_education", "keyword_examples", "png_markdown", "province_counts",
+    "province_en", "ranksum_test", "regional_clusters", "run_sql",
+    "significance_tests", "table1_by_category", "table2_education", "table3_salary",
     "table4_keywords", "table_c1_nulls", "to_markdown", "top_cities", "tt1_salary_by_province",
     "two_proportion_ztest",
 ]

@@ -26,8 +26,6 @@ from cjd_assets.schema import CATEGORIES, CATEGORY_NAMES, EDUCATION_LEVELS, EXPE
 # The study's legend bins for Figures 5 and 6 (postings per province): < 10,000; 10,000-40,000;
 # 40,000-60,000; >= 60,000. Edges between classes.
 STUDY_MAP_BINS: tuple[float, ...] = (10_000, 40_000, 60_000)
-# Category totals the study's bins were drawn for, to scale them to a smaller corpus.
-STUDY_CATEGORY_TOTALS: dict[str, int] = {"TT1": 364_358, "TT2": 591_074}
 MAP_COLORS = ("#deebf7", "#9ecae1", "#4292c6", "#08519c")
 NO_POSTINGS_COLOR = "#f0f0f0"
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#bab0ac")
@@ -164,27 +162,36 @@ def figure_4(province_salary: pl.DataFrame, ppp_rate: float = 4.187, category: s
     return _png(fig)
 
 
-def scaled_bins(total: int, category: str = "TT1", study_bins: Sequence[float] = STUDY_MAP_BINS) -> tuple[float, ...]:
-    """The study's bin edges scaled to a corpus with `total` postings of the category (2 significant
-    digits), so a small corpus gets the same visual classes; never below 1, strictly increasing."""
-    ratio = total / STUDY_CATEGORY_TOTALS.get(category, STUDY_CATEGORY_TOTALS["TT1"])
-    out: list[float] = []
-    for edge in study_bins:
-        v = edge * ratio
-        v = round(v, -int(math.floor(math.log10(v))) + 1) if v > 0 else 0
-        v = max(v, (out[-1] + 1) if out else 1)
-        out.append(float(v))
-    return tuple(out)
-
-
-def bin_labels(bins: Sequence[float]) -> list[str]:
-    """Legend labels: '< a', 'a-b', ..., '>= z'."""
+def bin_labels(bins: Sequence[float], integer: bool = False) -> list[str]:
+    """Legend labels: '< a', 'a–b', ..., '>= z'. With `integer` (counts of postings) the classes are
+    closed integer ranges that start at 1 (0 has its own 'no postings' colour): '1–4', '5', '6–19', '≥ 20'."""
     def f(v: float) -> str:
         return f"{v:,.0f}"
-    labels = [f"< {f(bins[0])}"]
-    labels += [f"{f(a)}–{f(b)}" for a, b in zip(bins[:-1], bins[1:])]
-    labels.append(f">= {f(bins[-1])}")
-    return labels
+    if not integer:
+        labels = [f"< {f(bins[0])}"]
+        labels += [f"{f(a)}–{f(b)}" for a, b in zip(bins[:-1], bins[1:])]
+        labels.append(f">= {f(bins[-1])}")
+        return labels
+    edges = [1, *[int(math.ceil(b)) for b in bins]]
+    labels = [f(a) if b - 1 == a else f"{f(a)}–{f(b - 1)}" for a, b in zip(edges[:-1], edges[1:])]
+    return [*labels, f"≥ {f(edges[-1])}"]
+
+
+def count_bins(counts: Sequence[int], quantiles: Sequence[float] = (0.5, 0.75, 0.9)) -> tuple[float, ...]:
+    """Class edges for a map of posting counts, from the counts themselves: the given quantiles of the
+    provinces with postings, rounded to 2 significant digits, kept only when each class holds at least
+    one whole number (> 1, increasing, <= the largest count). A handful of postings gets one or two
+    edges, never the degenerate '< 1, 1–2, 2–3'."""
+    pos = sorted(int(v) for v in counts if v and v > 0)
+    if not pos:
+        return (2.0,)
+    edges: list[int] = []
+    for q in quantiles:
+        v = pos[min(len(pos) - 1, int(q * len(pos)))]
+        v = int(round(v, -int(math.floor(math.log10(v))) + 1)) if v >= 100 else v
+        if v > (edges[-1] if edges else 1) and v <= pos[-1]:
+            edges.append(v)
+    return tuple(float(e) for e in (edges or [pos[-1] + 1]))
 
 
 def bin_index(value: float, bins: Sequence[float]) -> int:
@@ -192,9 +199,65 @@ def bin_index(value: float, bins: Sequence[float]) -> int:
     return sum(1 for edge in bins if value >= edge)
 
 
+# Where the labels of small, crowded provinces go (SVG coordinates of pygal-maps-china's map, y down):
+# out to sea or over a large neighbour, joined to the province by a leader line. Beijing, Tianjin and
+# Hebei share one spot on the map, as do Shanghai, Jiangsu, Zhejiang and Anhui, and Guangdong, Hong Kong
+# and Macau.
+LABEL_ANCHORS: dict[str, tuple[float, float]] = {
+    "BJ": (350, 150), "TJ": (505, 190), "HE": (370, 215), "SH": (545, 285), "JS": (525, 240),
+    "ZJ": (535, 330), "AH": (395, 262), "HK": (475, 445), "MO": (375, 440), "TW": (540, 395),
+    "FJ": (480, 370), "SD": (470, 215), "LN": (500, 150),
+}
+
+
+def _centroid(shape) -> tuple[float, float]:
+    vs = [v for v, c in zip(*shape) if c != MPath.CLOSEPOLY]
+    return sum(v[0] for v in vs) / len(vs), sum(v[1] for v in vs) / len(vs)
+
+
+def _overlaps(a, b) -> bool:
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
+def _label_provinces(fig, ax, shapes, labels: dict[str, str]) -> list:
+    """Label the given provinces: at the centroid, or for crowded ones at LABEL_ANCHORS with a leader
+    line; a label that still touches an earlier one moves down (y grows downwards) until it is clear.
+    Returns the labels' boxes in display pixels."""
+    ax.set_xlim(-5, 600)  # room to the east for labels set out to sea
+    ax.set_ylim(480, -5)
+    ax.set_aspect("equal")
+    ax.apply_aspect()  # final axes box now, so label boxes measured below stay true in the saved image
+    placed: list = []
+    renderer = fig.canvas.get_renderer()
+    for code, text in labels.items():
+        if code not in shapes:
+            continue
+        cx, cy = _centroid(shapes[code])
+        tx, ty = LABEL_ANCHORS.get(code, (cx, cy))
+        for _ in range(12):
+            leader = (tx, ty) != (cx, cy)
+            ann = ax.annotate(
+                text, (cx, cy), xytext=(tx, ty), ha="center", va="center", fontsize=7,
+                bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="#999999" if leader else "none", alpha=0.85),
+                arrowprops=dict(arrowstyle="-", color="#555555", lw=0.6, shrinkA=0, shrinkB=1) if leader else None,
+            )
+            # The text's own box (an Annotation's extent would include its leader line), with the pad.
+            box = matplotlib.text.Text.get_window_extent(ann, renderer).expanded(1.08, 1.15)
+            if not any(_overlaps(box, other) for other in placed):
+                placed.append(box)
+                break
+            ann.remove()
+            ty += 14
+        else:
+            placed.append(box)  # give up after 12 moves (never seen on the 34 provinces)
+            ax.add_artist(ann)
+    return placed
+
+
 @_styled
 def figure_province_map(
-    counts: pl.DataFrame, category: str, bins: Sequence[float] = STUDY_MAP_BINS, title: str | None = None
+    counts: pl.DataFrame, category: str, bins: Sequence[float] = STUDY_MAP_BINS, title: str | None = None,
+    _label_boxes: list | None = None,
 ) -> bytes:
     """Choropleth of a category's postings per province (from `tables.province_counts`), with the
     missing-location share. Province shapes come from pygal-maps-china; without it, a tile grid."""
@@ -224,14 +287,10 @@ def figure_province_map(
     if shapes:
         for code, (verts, codes) in shapes.items():
             ax.add_patch(PathPatch(MPath(verts, codes), facecolor=color(code), edgecolor="#555555", linewidth=0.5))
-        for code in ranked:
-            if code in shapes:
-                vs = [v for v, c in zip(*shapes[code]) if c != MPath.CLOSEPOLY]
-                cx, cy = sum(v[0] for v in vs) / len(vs), sum(v[1] for v in vs) / len(vs)
-                ax.annotate(f"{en_of[code]}\n{per_code[code]:,}", (cx, cy), ha="center", va="center", fontsize=7,
-                            bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.7))
-        ax.autoscale_view()
-        ax.invert_yaxis()  # SVG y grows downwards
+        label_boxes = _label_provinces(fig, ax, shapes, {c: f"{en_of[c]}\n{per_code[c]:,}" for c in ranked})
+        if _label_boxes is not None:
+            _label_boxes.extend(label_boxes)
+        # (the axis limits, y inverted as SVG y grows downwards, are set by _label_provinces)
         source = "province outlines: pygal-maps-china"
     else:
         for code, _, en, col, row in PROVINCES:
@@ -243,7 +302,8 @@ def figure_province_map(
         source = "tile grid: one square per province, placed near its position"
     ax.set_aspect("equal")
     ax.axis("off")
-    handles = [Patch(facecolor=c, edgecolor="#555555", label=lbl) for c, lbl in zip(colors, bin_labels(bins))]
+    handles = [Patch(facecolor=c, edgecolor="#555555", label=lbl)
+               for c, lbl in zip(colors, bin_labels(bins, integer=True))]
     handles.append(Patch(facecolor=NO_POSTINGS_COLOR, edgecolor="#555555", label="no postings"))
     ax.legend(handles=handles, loc="lower left", title="postings", fontsize=8, title_fontsize=8, frameon=False)
     share = missing / total if total else 0.0
