@@ -50,9 +50,15 @@ def write_table(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) ->
 
 def ensure_table(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) -> None:
     """Create `table` with `df`'s columns (and no rows) when it does not exist yet."""
+    arrow = df.head(0).to_arrow()  # noqa: F841
     if not table_exists(con, table):
-        arrow = df.head(0).to_arrow()  # noqa: F841
         con.execute(f"CREATE TABLE {_ident(table)} AS SELECT * FROM arrow")
+        return
+    # A column added in a later version (raw_pages.proxy, raw_postings.is_partial): add it, null for old rows.
+    have = {r[0] for r in con.execute(f"DESCRIBE {_ident(table)}").fetchall()}
+    for name, typ in con.execute("DESCRIBE SELECT * FROM arrow").fetchall():
+        if name not in have:
+            con.execute(f"ALTER TABLE {_ident(table)} ADD COLUMN {_ident(name)} {typ}")
 
 
 def append(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) -> int:

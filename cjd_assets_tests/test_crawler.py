@@ -66,7 +66,8 @@ def test_faults_end_in_the_right_states(corpus, tmp_path):
     assert (rows[reset]["crawl_state"], rows[reset]["attempts"]) == ("fetched", 2)
     assert (rows[trunc]["crawl_state"], rows[trunc]["attempts"]) == ("fetched", 2)
     assert (rows[challenge]["crawl_state"], rows[challenge]["state_reason"]) == ("blocked", "challenge_page")
-    assert (rows[dead]["crawl_state"], rows[dead]["state_reason"], rows[dead]["attempts"]) == ("failed", "http_502", 4)
+    # 4 attempts, then one more round of 4 after a cool-down (retry_rounds=1)
+    assert (rows[dead]["crawl_state"], rows[dead]["state_reason"], rows[dead]["attempts"]) == ("failed", "http_502", 8)
     assert rows[listing2]["crawl_state"] == "fetched"
     assert (rows[LOGIN_URL]["crawl_state"], rows[LOGIN_URL]["state_reason"]) == ("blocked", "login_wall")
     assert (rows[FAILING_URL]["crawl_state"], rows[FAILING_URL]["state_reason"]) == ("failed", "http_503")

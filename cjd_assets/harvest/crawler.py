@@ -12,6 +12,7 @@ Every URL ends in exactly one state: fetched (then parsed or quarantined by pars
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import random
 import sqlite3
@@ -21,14 +22,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
-from urllib.parse import urldefrag, urlsplit
+from urllib.parse import urldefrag, urljoin, urlsplit
 
 import httpx
 import polars as pl
 
-from .boards import detect_board, url_page_kind
+from .boards import derive_next_page, detect_board, url_page_kind
 from .pages import PageParseError, detect_block, parse_listing
-from .raw import CODEC, compress, make_page_id, raw_pages_frame
+from .raw import CODEC, CRAWL_PAGES_SCHEMA, compress, make_page_id, raw_pages_frame
 from .text import DecodeError, decode_html
 
 _SCHEMA = """
@@ -38,7 +39,7 @@ CREATE TABLE IF NOT EXISTS pages (
     board TEXT,
     page_kind TEXT,
     depth INTEGER,
-    state TEXT NOT NULL,            -- pending | fetched | blocked | failed
+    state TEXT NOT NULL,            -- pending | fetched | blocked | failed | deferred
     state_reason TEXT,
     http_status INTEGER,
     fetch_time TEXT,
@@ -52,6 +53,15 @@ CREATE TABLE IF NOT EXISTS pages (
 );
 CREATE INDEX IF NOT EXISTS pages_state ON pages (harvest_id, state);
 """
+# Columns added after the first stores were written: added in place, so old stores resume.
+_ADDED_COLUMNS = {
+    "proxy": "TEXT",  # the proxy that fetched the page, without credentials
+    "due_time": "TEXT",  # deferred pages: when the board said to come back (Retry-After)
+    "gap": "INTEGER DEFAULT 0",  # listing pages derived from a failed page: failed pages in a row before it
+}
+
+# Failure reasons a later run cannot change: not retried on resume.
+_FINAL_REASONS = ("domain_not_allowed", "redirect_off_site", "redirect_loop", "too_many_redirects", "too_large", "bad_url")
 
 
 @dataclass
@@ -62,21 +72,34 @@ class CrawlConfig:
     max_attempts: int = 4
     backoff_base: float = 0.5  # seconds; doubles per attempt, with +-50 % jitter
     backoff_max: float = 30.0
-    retry_after_max: float = 120.0  # a longer Retry-After is treated as a failure of this attempt
-    timeout: float = 20.0
+    retry_after_max: float = 120.0  # a longer Retry-After defers the URL (state 'deferred' with its due time)
+    timeout: float = 20.0  # total per request, redirects and a trickled body included
     headers: dict[str, str] = field(default_factory=dict)
     cookies: dict[str, str] = field(default_factory=dict)
     proxy: str | None = None
+    proxies: list[str] = field(default_factory=list)  # a pool, rotated per host; `proxy` joins it
+    proxy_rest: float = 300.0  # seconds a proxy that got blocked rests before it serves that host again
     user_agent: str = "cjd-research-crawler/1.0 (+labour-market research; polite)"
     max_pages: int = 100_000  # a cap on URLs this crawl will enqueue
     max_workers: int = 16
+    max_redirects: int = 5
+    max_bytes: int = 16 * 1024 * 1024  # a bigger body is not a job page
+    retry_rounds: int = 1  # URLs out of attempts are re-queued this many times (listing pages once more)
+    retry_delay: float | None = None  # seconds before a re-queued round; None: backoff_max
+    retry_failed: bool = True  # a resumed crawl retries failed and blocked URLs, and deferred ones now due
+    derive_pages: bool = True  # enqueue page N+1 of listing URLs that follow a known pagination pattern
+    max_derived_gap: int = 2  # ... also behind this many failed listing pages in a row
     progress_bar: bool = True  # drawn on stderr only when it is a terminal
+
+    def proxy_pool(self) -> list[str | None]:
+        pool = list(dict.fromkeys([*([self.proxy] if self.proxy else []), *self.proxies]))
+        return pool or [None]
 
 
 @dataclass
 class CrawlProgress:
     elapsed: float
-    states: dict[str, int]  # pending, fetched, blocked, failed
+    states: dict[str, int]  # pending, fetched, blocked, failed, deferred
     pages_per_s: float
     eta_s: float | None
     done: bool = False
@@ -103,10 +126,13 @@ class CrawlSummary:
     retries: int
     elapsed: float
     fetched_this_run: int
+    requeued: int = 0  # URLs given another round after their attempts ran out
+    retried_from_store: int = 0  # failed, blocked or due deferred URLs of an earlier run retried by this one
 
     def __str__(self) -> str:
         st = ", ".join(f"{k} {v}" for k, v in sorted(self.states.items()))
-        return f"{self.harvest_id}: {st}; {self.requests} requests ({self.retries} retries) in {self.elapsed:.1f}s"
+        return (f"{self.harvest_id}: {st}; {self.requests} requests ({self.retries} retries, {self.requeued} re-queued,"
+                f" {self.retried_from_store} retried from an earlier run) in {self.elapsed:.1f}s")
 
 
 def _connect(store_path: Path) -> sqlite3.Connection:
@@ -116,32 +142,78 @@ def _connect(store_path: Path) -> sqlite3.Connection:
     con.execute("PRAGMA journal_mode=WAL")
     con.execute("PRAGMA synchronous=NORMAL")
     con.executescript(_SCHEMA)
+    have = {r[1] for r in con.execute("PRAGMA table_info(pages)")}
+    for name, typ in _ADDED_COLUMNS.items():
+        if name not in have:
+            try:
+                con.execute(f"ALTER TABLE pages ADD COLUMN {name} {typ}")
+            except sqlite3.OperationalError:  # another process added it meanwhile
+                pass
     return con
 
 
+def _host(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
 def _host_allowed(url: str, allowed: list[str]) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
-    return any(host == d or host.endswith("." + d) for d in allowed)
+    host = _host(url)
+    return bool(host) and any(host == d or host.endswith("." + d) for d in allowed)
+
+
+def redact_proxy(proxy: str | None) -> str | None:
+    """scheme://host:port of a proxy URL: its user and password never reach the store."""
+    if not proxy:
+        return None
+    try:
+        p = urlsplit(proxy if "//" in proxy else "http://" + proxy)
+        return f"{p.scheme}://{p.hostname}" + (f":{p.port}" if p.port else "")
+    except ValueError:
+        return "invalid-proxy"
 
 
 class _HostGate:
-    """Per-host concurrency (a semaphore) and rate (evenly spaced request slots)."""
+    """Per-host concurrency (a semaphore), rate (evenly spaced request slots) and backoff.
+
+    Backoff is the host's, not a URL's: a 429 or 5xx pauses every request to that host and halves
+    its rate, so a board that limits requests per second is slowed down to, instead of failing URLs.
+    """
 
     def __init__(self, concurrency: int, rate: float) -> None:
         self.sem = asyncio.Semaphore(max(1, concurrency))
-        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self.base_interval = 1.0 / rate if rate > 0 else 0.0
+        self.interval = self.base_interval
         self.next_slot = 0.0
+        self.pause_until = 0.0  # monotonic
+        self.deferred_until = 0.0  # wall clock: the host asked us to come back after a long Retry-After
+        self.deferred_reason = ""
+        self.ok_streak = 0
         self.lock = asyncio.Lock()
 
     async def wait_slot(self) -> None:
-        if not self.interval:
-            return
         async with self.lock:
             now = time.monotonic()
-            slot = max(now, self.next_slot)
+            slot = max(now, self.next_slot, self.pause_until)
             self.next_slot = slot + self.interval
         if slot > now:
             await asyncio.sleep(slot - now)
+
+    def pause(self, seconds: float) -> None:
+        self.pause_until = max(self.pause_until, time.monotonic() + seconds)
+        self.ok_streak = 0
+
+    def slow_down(self) -> None:
+        self.interval = min(max(self.interval * 2, 0.05), 10.0)
+        self.ok_streak = 0
+
+    def success(self) -> None:
+        self.ok_streak += 1
+        if self.interval > self.base_interval and self.ok_streak >= 20:
+            self.interval = max(self.base_interval, self.interval * 0.8)
+            self.ok_streak = 0
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -162,7 +234,26 @@ def _retry_after(value: str | None) -> float | None:
 def _looks_truncated(body: bytes, content_type: str | None) -> bool:
     if content_type and "html" not in content_type.lower():
         return False
+    # Only a whole document promises a closing </html>; fragments (LinkedIn's guest job cards) do not.
+    start = body[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if not start.startswith((b"<!doctype html", b"<html")):
+        return False
     return b"</html>" not in body[-65536:].lower()
+
+
+@dataclass
+class _Fetch:
+    """One request's outcome: a response (status, headers, body, final URL) or an error reason."""
+
+    status: int | None = None
+    headers: httpx.Headers | None = None
+    body: bytes = b""
+    final_url: str = ""
+    error: str | None = None  # timeout, connection_error:..., redirect_loop, redirect_off_site:host, too_large
+    final: bool = False  # an error that another attempt cannot fix
+
+
+_REDIRECTS = (301, 302, 303, 307, 308)
 
 
 class _Crawl:
@@ -172,16 +263,23 @@ class _Crawl:
         self.progress = progress
         self.con = _connect(store_path)
         self.allowed = [d.lower().lstrip(".") for d in config.allowed_domains] or sorted(
-            {".".join((urlsplit(s).hostname or "").split(".")[-2:]) for s in seeds}
+            {".".join(_host(s).split(".")[-2:]) for s in seeds if _host(s)}
         )
         self.gates: dict[str, _HostGate] = {}
+        self.pool = config.proxy_pool()
+        self.proxy_turn: dict[str, int] = {}
+        self.proxy_rest_until: dict[tuple[str, str | None], float] = {}
         self.requests = 0
         self.retries = 0
+        self.requeued = 0
         self.fetched_this_run = 0
+        self.rounds: dict[str, int] = {}
+        self.later: set[asyncio.Task] = set()
         self.start = time.monotonic()
         self.queue: asyncio.Queue[str] = asyncio.Queue()
         self.tty = config.progress_bar and sys.stderr.isatty()
         self.last_draw = 0.0
+        self.retried_from_store = self._reopen() if config.retry_failed else 0
         seq = self._max_seq()
         for url in seeds:
             url = urldefrag(url)[0]
@@ -193,11 +291,22 @@ class _Crawl:
         row = self.con.execute("SELECT COALESCE(MAX(seq), 0) FROM pages WHERE harvest_id=?", (self.harvest_id,)).fetchone()
         return int(row[0])
 
-    def _insert(self, url: str, depth: int, seq: int) -> bool:
+    def _reopen(self) -> int:
+        """Failed, blocked and due deferred URLs of an earlier run go back to pending (bytes kept until refetched)."""
+        final = " AND ".join("COALESCE(state_reason, '') NOT LIKE ?" for _ in _FINAL_REASONS)
+        now = datetime.now(timezone.utc).isoformat()
+        cur = self.con.execute(
+            f"UPDATE pages SET state='pending' WHERE harvest_id=? AND ("
+            f"(state='failed' AND {final}) OR state='blocked' OR (state='deferred' AND COALESCE(due_time, '') <= ?))",
+            (self.harvest_id, *[r + "%" for r in _FINAL_REASONS], now),
+        )
+        return cur.rowcount
+
+    def _insert(self, url: str, depth: int, seq: int, gap: int = 0) -> bool:
         board = detect_board(url) or "unknown"
         cur = self.con.execute(
-            "INSERT OR IGNORE INTO pages (harvest_id, url, board, page_kind, depth, state, seq) VALUES (?,?,?,?,?,?,?)",
-            (self.harvest_id, url, board, url_page_kind(url, board), depth, "pending", seq),
+            "INSERT OR IGNORE INTO pages (harvest_id, url, board, page_kind, depth, state, seq, gap) VALUES (?,?,?,?,?,?,?,?)",
+            (self.harvest_id, url, board, url_page_kind(url, board), depth, "pending", seq, gap),
         )
         return cur.rowcount > 0
 
@@ -212,29 +321,41 @@ class _Crawl:
 
     def _finish(self, url: str, state: str, reason: str | None, attempts: int, status: int | None = None,
                 body: bytes | None = None, content_type: str | None = None, encoding: str | None = None,
-                children: list[tuple[str, str]] | None = None, depth: int = 0) -> list[str]:
-        """Store a URL's final state and enqueue its links, atomically."""
+                children: list[tuple[str, int]] | None = None, depth: int = 0, proxy: str | None = None,
+                due_time: str | None = None) -> list[str]:
+        """Store a URL's final state and enqueue its links (child URL, gap), atomically."""
         new: list[str] = []
         self.con.execute("BEGIN IMMEDIATE")
         try:
             self.con.execute(
                 "UPDATE pages SET state=?, state_reason=?, http_status=?, fetch_time=?, content_type=?, encoding=?,"
-                " content=?, content_codec=?, attempts=? WHERE harvest_id=? AND url=?",
+                " content=?, content_codec=?, attempts=?, proxy=?, due_time=? WHERE harvest_id=? AND url=?",
                 (state, reason, status, datetime.now(timezone.utc).isoformat(), content_type, encoding,
                  compress(body) if body is not None else None, CODEC if body is not None else None, attempts,
-                 self.harvest_id, url),
+                 redact_proxy(proxy), due_time, self.harvest_id, url),
             )
             if children:
                 seq = self._max_seq()
                 room = self.cfg.max_pages - self._count()
-                for child, _kind in children:
+                for child, gap in children:
                     if room <= 0:
                         break
-                    child = urldefrag(child)[0]
-                    if not _host_allowed(child, self.allowed):
-                        continue
                     seq += 1
-                    if self._insert(child, depth + 1, seq):
+                    try:
+                        child = urldefrag(child)[0]
+                        allowed = _host_allowed(child, self.allowed)
+                        urlsplit(child).port  # noqa: B018 - raises ValueError on a malformed port
+                    except ValueError:
+                        # A malformed href: recorded as failed, not dropped and not fatal to the worker.
+                        if isinstance(child, str) and child and len(child) < 2000:
+                            self.con.execute(
+                                "INSERT OR IGNORE INTO pages (harvest_id, url, board, page_kind, depth, state, state_reason, seq)"
+                                " VALUES (?,?,?,?,?,?,?,?)", (self.harvest_id, child, "unknown", "detail", depth + 1, "failed", "bad_url", seq))
+                            room -= 1
+                        continue
+                    if not allowed:
+                        continue
+                    if self._insert(child, depth + 1, seq, gap):
                         new.append(child)
                         room -= 1
             self.con.execute("COMMIT")
@@ -245,7 +366,7 @@ class _Crawl:
 
     # ---------------------------------------------------------- fetching
     def _gate(self, url: str) -> _HostGate:
-        host = (urlsplit(url).hostname or "").lower()
+        host = _host(url)
         if host not in self.gates:
             self.gates[host] = _HostGate(self.cfg.per_host_concurrency, self.cfg.per_host_rate)
         return self.gates[host]
@@ -254,77 +375,192 @@ class _Crawl:
         base = min(self.cfg.backoff_max, self.cfg.backoff_base * (2 ** (attempt - 1)))
         return base * (0.5 + random.random())
 
-    async def _process(self, client: httpx.AsyncClient, url: str) -> None:
+    def _pick_proxy(self, host: str) -> str | None:
+        """The host's next proxy in turn, skipping those resting after a block there."""
+        n = len(self.pool)
+        turn = self.proxy_turn.get(host, 0)
+        now = time.monotonic()
+        for k in range(n):
+            proxy = self.pool[(turn + k) % n]
+            if self.proxy_rest_until.get((host, proxy), 0.0) <= now:
+                self.proxy_turn[host] = turn + k + 1
+                return proxy
+        # All resting: the one back soonest.
+        return min(self.pool, key=lambda p: self.proxy_rest_until.get((host, p), 0.0))
+
+    def _rest_proxy(self, host: str, proxy: str | None) -> bool:
+        """Rest a blocked proxy for this host; True when another proxy can try now."""
+        now = time.monotonic()
+        self.proxy_rest_until[(host, proxy)] = now + self.cfg.proxy_rest
+        return any(self.proxy_rest_until.get((host, p), 0.0) <= now for p in self.pool)
+
+    async def _fetch(self, client: httpx.AsyncClient, url: str) -> _Fetch:
+        """GET with a total deadline, a size cap and redirects followed by hand, only inside the allowlist."""
+        seen = {url}
+        current = url
+        try:
+            async with asyncio.timeout(self.cfg.timeout):
+                for _ in range(self.cfg.max_redirects + 1):
+                    async with client.stream("GET", current) as resp:
+                        location = resp.headers.get("location")
+                        if resp.status_code in _REDIRECTS and location:
+                            try:
+                                nxt = urldefrag(urljoin(current, location.strip()))[0]
+                            except ValueError:
+                                return _Fetch(error="bad_url:redirect", final=True)
+                            if not _host_allowed(nxt, self.allowed):
+                                # Never followed: the board's cookies and headers stay with the board,
+                                # and a foreign page is never stored under the board's URL.
+                                return _Fetch(status=resp.status_code, error=f"redirect_off_site:{_host(nxt) or nxt[:80]}", final=True)
+                            if nxt in seen:
+                                return _Fetch(status=resp.status_code, error="redirect_loop", final=True)
+                            seen.add(nxt)
+                            current = nxt
+                            continue
+                        declared = resp.headers.get("content-length")
+                        if declared and declared.isdigit() and int(declared) > self.cfg.max_bytes:
+                            return _Fetch(status=resp.status_code, error="too_large", final=True)
+                        chunks, size = [], 0
+                        async for chunk in resp.aiter_bytes():
+                            size += len(chunk)
+                            if size > self.cfg.max_bytes:
+                                return _Fetch(status=resp.status_code, error="too_large", final=True)
+                            chunks.append(chunk)
+                        return _Fetch(status=resp.status_code, headers=resp.headers, body=b"".join(chunks), final_url=str(resp.url))
+                return _Fetch(error="too_many_redirects", final=True)
+        except (TimeoutError, httpx.TimeoutException):
+            return _Fetch(error="timeout")
+        except (httpx.TransportError, httpx.DecodingError) as e:
+            # Resets, refused connections, bodies shorter than their Content-Length.
+            return _Fetch(error=f"connection_error:{type(e).__name__}")
+        except httpx.HTTPError as e:  # anything else httpx raises for one URL must not kill a worker
+            return _Fetch(error=f"http_error:{type(e).__name__}")
+
+    def _defer(self, url: str, gate: _HostGate, attempts: int, status: int | None, proxy: str | None) -> None:
+        due = datetime.fromtimestamp(gate.deferred_until, timezone.utc).isoformat()
+        self._finish(url, "deferred", f"{gate.deferred_reason} until {due}", attempts, status, proxy=proxy, due_time=due)
+
+    async def _process(self, clients: dict[str | None, httpx.AsyncClient], url: str) -> None:
         row = self.con.execute(
-            "SELECT state, depth, board, page_kind FROM pages WHERE harvest_id=? AND url=?", (self.harvest_id, url)
+            "SELECT state, depth, board, page_kind, COALESCE(attempts, 0), COALESCE(gap, 0) FROM pages WHERE harvest_id=? AND url=?",
+            (self.harvest_id, url),
         ).fetchone()
         if row is None or row[0] != "pending":
             return
-        _, depth, board, kind = row
+        _, depth, board, kind, before, gap = row
         if not _host_allowed(url, self.allowed):
             self._finish(url, "failed", "domain_not_allowed", 0)
             return
+        host = _host(url)
         gate = self._gate(url)
-        reason = "unknown"
+        reason, status, proxy, final = "unknown", None, None, False
         attempt = 0
         while attempt < self.cfg.max_attempts:
+            if gate.deferred_until > time.time():
+                self._defer(url, gate, before + attempt, status, proxy)
+                return
             attempt += 1
             delay = 0.0
             async with gate.sem:
                 await gate.wait_slot()
+                if gate.deferred_until > time.time():  # set by another worker while this one waited
+                    self._defer(url, gate, before + attempt - 1, status, proxy)
+                    return
+                proxy = self._pick_proxy(host)
                 self.requests += 1
-                try:
-                    resp = await client.get(url)
-                    body = resp.content
-                except httpx.TimeoutException:
-                    reason, delay = "timeout", self._backoff(attempt)
-                    resp = None
-                except (httpx.TransportError, httpx.DecodingError) as e:
-                    # Resets, refused connections, bodies shorter than their Content-Length.
-                    reason, delay = f"connection_error:{type(e).__name__}", self._backoff(attempt)
-                    resp = None
-            if resp is not None:
-                status = resp.status_code
-                ctype = resp.headers.get("content-type")
+                got = await self._fetch(clients[proxy], url)
+            status = got.status
+            if got.error is not None:
+                reason, final = got.error, got.final
+                if final:
+                    break
+                delay = self._backoff(attempt)
+                gate.pause(delay / 2)  # a host that times out or resets gets a breather too
+            elif status == 429 or status == 503 or status >= 500 or status == 408:
+                reason = f"http_{status}"
+                wait = _retry_after(got.headers.get("retry-after")) if status in (429, 503) else None
+                if wait is not None and wait > self.cfg.retry_after_max:
+                    # The board said when to come back: honoured by deferring, not by failing or ignoring.
+                    gate.deferred_until = time.time() + wait
+                    gate.deferred_reason = f"retry_after_{wait:.0f}s"
+                    self._defer(url, gate, before + attempt, status, proxy)
+                    return
+                delay = wait if wait is not None else self._backoff(attempt)
+                gate.pause(delay)
                 if status == 429:
-                    wait = _retry_after(resp.headers.get("retry-after"))
-                    reason = "http_429"
-                    delay = wait if wait is not None and wait <= self.cfg.retry_after_max else self._backoff(attempt)
-                elif status >= 500 or status == 408:
-                    reason, delay = f"http_{status}", self._backoff(attempt)
+                    gate.slow_down()
+            else:
+                ctype = got.headers.get("content-type")
+                body = got.body
+                try:
+                    text, encoding = decode_html(body, ctype)
+                except DecodeError:
+                    text, encoding = "", None
+                blocked = "http_999" if status == 999 else (detect_block(text) if text else None)
+                if blocked is not None:
+                    # Rest the proxy that got blocked; try another one if any is fresh, else record it.
+                    if self._rest_proxy(host, proxy) and attempt < self.cfg.max_attempts:
+                        reason = blocked
+                        self.retries += 1
+                        continue
+                    self._finish(url, "blocked", blocked, before + attempt, status, body, ctype, encoding, proxy=proxy)
+                    return
+                if status < 400 and _looks_truncated(body, ctype) and attempt < self.cfg.max_attempts:
+                    # A page cut short without a Content-Length to tell: fetch it again.
+                    reason, delay = "truncated", self._backoff(attempt)
                 else:
-                    try:
-                        text, encoding = decode_html(body, ctype)
-                    except DecodeError:
-                        text, encoding = "", None
-                    blocked = detect_block(text) if text else None
-                    if blocked is not None:
-                        self._finish(url, "blocked", blocked, attempt, status, body, ctype, encoding)
-                        return
-                    if status < 400 and _looks_truncated(body, ctype) and attempt < self.cfg.max_attempts:
-                        # A page cut short without a Content-Length to tell: fetch it again.
-                        reason, delay = "truncated", self._backoff(attempt)
-                    else:
-                        children = self._links(body, str(resp.url) if resp.url else url, board, kind, ctype) if status < 400 else []
-                        new = self._finish(url, "fetched", None if status < 400 else f"http_{status}", attempt, status,
-                                           body, ctype, encoding, children, depth)
-                        self.fetched_this_run += 1
-                        for child in new:
-                            self.queue.put_nowait(child)
-                        return
+                    gate.success()
+                    children = self._links(body, got.final_url or url, board, kind, ctype) if status < 400 else []
+                    new = self._finish(url, "fetched", None if status < 400 else f"http_{status}", before + attempt, status,
+                                       body, ctype, encoding, children, depth, proxy=proxy)
+                    self.fetched_this_run += 1
+                    for child in new:
+                        self.queue.put_nowait(child)
+                    return
             if attempt < self.cfg.max_attempts:
                 self.retries += 1
                 await asyncio.sleep(delay)
-        self._finish(url, "failed", reason, attempt)
+        # Out of attempts (or a final error): recorded as failed now, so a kill leaves it retryable.
+        children = self._derived(url, None, gap + 1) if kind == "listing" and not final else []
+        new = self._finish(url, "failed", reason, before + attempt, status, proxy=proxy, children=children, depth=depth)
+        for child in new:
+            self.queue.put_nowait(child)
+        rounds = self.cfg.retry_rounds + (1 if kind == "listing" else 0)
+        if not final and self.rounds.get(url, 0) < rounds:
+            self.rounds[url] = self.rounds.get(url, 0) + 1
+            self.requeued += 1
+            task = asyncio.create_task(self._requeue_later(url, gate))
+            self.later.add(task)
+            task.add_done_callback(self.later.discard)
 
-    def _links(self, body: bytes, url: str, board: str, kind: str, ctype: str | None) -> list[tuple[str, str]]:
+    async def _requeue_later(self, url: str, gate: _HostGate) -> None:
+        delay = self.cfg.retry_delay if self.cfg.retry_delay is not None else self.cfg.backoff_max
+        gate.pause(delay)
+        await asyncio.sleep(delay)
+        cur = self.con.execute("UPDATE pages SET state='pending' WHERE harvest_id=? AND url=? AND state='failed'", (self.harvest_id, url))
+        if cur.rowcount:
+            self.queue.put_nowait(url)
+
+    def _derived(self, url: str, n_items: int | None, gap: int) -> list[tuple[str, int]]:
+        if not self.cfg.derive_pages or gap > self.cfg.max_derived_gap:
+            return []
+        nxt = derive_next_page(url, n_items)
+        return [(nxt, gap)] if nxt else []
+
+    def _links(self, body: bytes, url: str, board: str, kind: str, ctype: str | None) -> list[tuple[str, int]]:
         if kind != "listing":
             return []
         try:
             listing = parse_listing(body, url, board if board != "unknown" else None, content_type=ctype)
         except PageParseError:
-            return []
-        return [(u, "detail") for u in listing.detail_urls] + [(u, "listing") for u in listing.next_urls]
+            return self._derived(url, None, 1)
+        except Exception:  # noqa: BLE001 - a hostile listing must not kill the worker; its pages are still derived
+            return self._derived(url, None, 1)
+        links = [(u, 0) for u in listing.detail_urls] + [(u, 0) for u in listing.next_urls]
+        if not listing.next_urls and not listing.last_page:
+            # No usable next link (missing, or a bad href) on a page that does not say it is the last.
+            links += self._derived(url, len(listing.detail_urls), 0)
+        return links
 
     # ---------------------------------------------------------- progress
     def _report(self, done: bool = False) -> None:
@@ -352,29 +588,45 @@ class _Crawl:
         ).fetchall():
             self.queue.put_nowait(url)
         headers = {"User-Agent": self.cfg.user_agent, **self.cfg.headers}
+        # The deadline is enforced per request in _fetch; httpx's own timeouts are per read.
         timeout = httpx.Timeout(self.cfg.timeout)
         limits = httpx.Limits(max_connections=max(self.cfg.max_workers, 1) * 2, max_keepalive_connections=self.cfg.max_workers)
-        async with httpx.AsyncClient(headers=headers, cookies=self.cfg.cookies, proxy=self.cfg.proxy, timeout=timeout,
-                                     limits=limits, follow_redirects=True, trust_env=False) as client:
+        async with contextlib.AsyncExitStack() as stack:
+            clients = {
+                proxy: await stack.enter_async_context(
+                    httpx.AsyncClient(headers=headers, cookies=self.cfg.cookies, proxy=proxy, timeout=timeout,
+                                      limits=limits, follow_redirects=False, trust_env=False)
+                )
+                for proxy in self.pool
+            }
 
             async def worker() -> None:
                 while True:
                     url = await self.queue.get()
                     try:
-                        await self._process(client, url)
+                        await self._process(clients, url)
+                    except Exception as e:  # noqa: BLE001 - recorded, never a dead worker and a URL left pending
+                        self._finish(url, "failed", f"crawler_error:{type(e).__name__}", 0)
                     finally:
                         self.queue.task_done()
                         self._report()
 
             workers = [asyncio.create_task(worker()) for _ in range(max(1, self.cfg.max_workers))]
             try:
-                await self.queue.join()
+                while True:
+                    await self.queue.join()
+                    if not self.later:
+                        break
+                    await asyncio.wait(set(self.later))
             finally:
+                for t in list(self.later):
+                    t.cancel()
                 for w in workers:
                     w.cancel()
-                await asyncio.gather(*workers, return_exceptions=True)
+                await asyncio.gather(*workers, *self.later, return_exceptions=True)
         self._report(done=True)
-        return CrawlSummary(self.harvest_id, self.states(), self.requests, self.retries, time.monotonic() - self.start, self.fetched_this_run)
+        return CrawlSummary(self.harvest_id, self.states(), self.requests, self.retries, time.monotonic() - self.start,
+                            self.fetched_this_run, self.requeued, self.retried_from_store)
 
 
 def run_crawl(seeds: list[str], store_path: Path, harvest_id: str, config: CrawlConfig,
@@ -393,13 +645,14 @@ def store_pages(store_path: Path, harvest_id: str) -> pl.DataFrame:
     try:
         rows = con.execute(
             "SELECT url, board, page_kind, http_status, fetch_time, content_type, encoding, content, content_codec,"
-            " state, state_reason, attempts FROM pages WHERE harvest_id=? AND state != 'pending' ORDER BY seq",
+            " state, state_reason, attempts, proxy FROM pages WHERE harvest_id=? AND state != 'pending' ORDER BY seq",
             (harvest_id,),
         ).fetchall()
     finally:
         con.close()
     return raw_pages_frame(
-        {
+        (
+          {
             "page_id": make_page_id(harvest_id, url),
             "harvest_id": harvest_id,
             "url": url,
@@ -414,6 +667,9 @@ def store_pages(store_path: Path, harvest_id: str) -> pl.DataFrame:
             "crawl_state": state,
             "state_reason": reason,
             "attempts": attempts,
+            "proxy": proxy,
         }
-        for url, board, kind, status, ft, ctype, enc, content, codec, state, reason, attempts in rows
+          for url, board, kind, status, ft, ctype, enc, content, codec, state, reason, attempts, proxy in rows
+        ),
+        schema=CRAWL_PAGES_SCHEMA,
     )
