@@ -12,6 +12,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from cjd_assets.md import escape_cell
+
 from cjd_assets.paths import REPO_ROOT
 
 SQL_DIR = REPO_ROOT / "sql"
@@ -124,11 +126,12 @@ def markdown_preview(df: pl.DataFrame, max_rows: int = 10, max_chars: int = 60) 
     cols = head.columns
 
     def cell(v: object) -> str:
-        s = "" if v is None else str(v)
-        s = s.replace("\n", " ").replace("|", "\\|")
-        return s if len(s) <= max_chars else s[: max_chars - 1] + "…"
+        s = "" if v is None else str(v).replace("\n", " ")
+        # Cut first, then escape: a cut never leaves a dangling backslash.
+        s = s if len(s) <= max_chars else s[: max_chars - 1] + "…"
+        return escape_cell(s)
 
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    lines = ["| " + " | ".join(str(c).replace("|", "\\|") for c in cols) + " |", "|" + "---|" * len(cols)]
     for row in head.iter_rows():
         lines.append("| " + " | ".join(cell(v) for v in row) + " |")
     if df.height > max_rows:

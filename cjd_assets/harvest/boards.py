@@ -154,15 +154,16 @@ def decode_json_at(text: str, i: int) -> object | None:
     return obj
 
 
-def _join(base: str, href: str | None) -> str | None:
-    """urljoin that gives None for a malformed href (a bad port, an unclosed IPv6 bracket) instead of raising."""
+def _join(base: str, href: str | None, keep_bad: bool = False) -> str | None:
+    """urljoin that does not raise on a malformed href (a bad port, an unclosed IPv6 bracket): None, or
+    with keep_bad the href as written (a job link is kept, so the crawler records it as a bad URL)."""
     if not href:
         return None
     try:
         u = urljoin(base, href.strip())
         urlsplit(u).port  # noqa: B018 - validates the port
     except ValueError:
-        return None
+        return href.strip() if keep_bad else None
     return u
 
 
@@ -319,7 +320,7 @@ def listing_51job(tree: LexborHTMLParser, text: str, url: str) -> Listing | None
             a = row.css_first("p.t1 a")
             if a is None or not a.attributes.get("href"):
                 continue
-            rec = empty_record(_join(url, a.attributes["href"]), "51job")
+            rec = empty_record(_join(url, a.attributes["href"], keep_bad=True), "51job")
             co = row.css_first("span.t2 a")
             rec.update(
                 title_extracted=_a(a, "title") or _t(a),
@@ -338,7 +339,7 @@ def listing_51job(tree: LexborHTMLParser, text: str, url: str) -> Listing | None
             href = a.attributes.get("href")
             if not href:
                 continue
-            rec = empty_record(_join(url, href), "51job")
+            rec = empty_record(_join(url, href, keep_bad=True), "51job")
             rec.update(
                 title_extracted=_t(a.css_first("h3")),
                 company_name_extracted=_t(a.css_first("aside")),
@@ -449,7 +450,7 @@ def listing_liepin(tree: LexborHTMLParser, url: str) -> Listing | None:
         a = it.css_first("a.job-name, div.job-info h3 a, div.job-info a")
         if a is None or not a.attributes.get("href"):
             continue
-        rec = empty_record(_join(url, a.attributes["href"]), "liepin")
+        rec = empty_record(_join(url, a.attributes["href"], keep_bad=True), "liepin")
         cond = it.css_first("p.condition")
         spans = [s for s in (_t(n) for n in cond.css("span")) if s] if cond is not None else []
         parts = split_slots(spans)
@@ -470,7 +471,7 @@ def listing_liepin(tree: LexborHTMLParser, url: str) -> Listing | None:
         for a in tree.css("a[href]"):
             href = a.attributes.get("href") or ""
             if _DETAIL_URL["liepin"].search(href):
-                out.add_url(_join(url, href))
+                out.add_url(_join(url, href, keep_bad=True))
         if not out.detail_urls:
             return None
     nexts = [a for a in tree.css("div.pager a, div.pagerbar a") if "下一页" in (a.text() or "")]
@@ -578,7 +579,7 @@ def listing_boss(tree: LexborHTMLParser, url: str) -> Listing | None:
         a = c.css_first("a.job-name, a.job-card-left")
         if a is None or not a.attributes.get("href"):
             continue
-        rec = empty_record(_join("https://www.zhipin.com/", a.attributes["href"]), "boss")
+        rec = empty_record(_join("https://www.zhipin.com/", a.attributes["href"], keep_bad=True), "boss")
         tags = [s for s in (_t(li) for li in c.css("ul.tag-list li")) if s]
         parts = split_slots(tags)
         rec.update(
@@ -632,7 +633,7 @@ def listing_zhaopin(tree: LexborHTMLParser, url: str) -> Listing | None:
         a = tb.css_first("td.zwmc a")
         if a is None or not a.attributes.get("href"):
             continue
-        rec = empty_record(_join(url, a.attributes["href"]), "zhaopin")
+        rec = empty_record(_join(url, a.attributes["href"], keep_bad=True), "zhaopin")
         details = {}
         for sp in tb.css("li.newlist_deatil_two span"):
             k, _, v = (_t(sp) or "").partition("：")
@@ -685,7 +686,7 @@ def listing_lagou(tree: LexborHTMLParser, url: str) -> Listing | None:
         a = li.css_first("a.position_link")
         if a is None or not a.attributes.get("href"):
             continue
-        rec = empty_record(_join(url, a.attributes["href"]), "lagou")
+        rec = empty_record(_join(url, a.attributes["href"], keep_bad=True), "lagou")
         bot = li.css_first("div.p_bot div.li_b_l")
         req = None
         if bot is not None:

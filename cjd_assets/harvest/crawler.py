@@ -28,7 +28,7 @@ import httpx
 import polars as pl
 
 from .boards import derive_next_page, detect_board, url_page_kind
-from .pages import PageParseError, detect_block, parse_listing
+from .pages import PageParseError, detect_block, parse_listing, parse_page
 from .raw import CODEC, CRAWL_PAGES_SCHEMA, compress, make_page_id, raw_pages_frame
 from .text import DecodeError, decode_html
 
@@ -61,7 +61,7 @@ _ADDED_COLUMNS = {
 }
 
 # Failure reasons a later run cannot change: not retried on resume.
-_FINAL_REASONS = ("domain_not_allowed", "redirect_off_site", "redirect_loop", "too_many_redirects", "too_large", "bad_url")
+_FINAL_REASONS = ("domain_not_allowed", "redirect_off_site", "too_large", "bad_url")
 
 
 @dataclass
@@ -191,6 +191,7 @@ class _HostGate:
         self.deferred_until = 0.0  # wall clock: the host asked us to come back after a long Retry-After
         self.deferred_reason = ""
         self.ok_streak = 0
+        self.slow_settled = 0.0  # monotonic: 429s before this answer requests sent before the last slow-down
         self.lock = asyncio.Lock()
 
     async def wait_slot(self) -> None:
@@ -206,13 +207,18 @@ class _HostGate:
         self.ok_streak = 0
 
     def slow_down(self) -> None:
-        self.interval = min(max(self.interval * 2, 0.05), 10.0)
+        # Once per pause: the other 429s of requests already in flight answer the same excess.
+        now = time.monotonic()
+        if now < self.slow_settled:
+            return
+        self.interval = min(max(self.interval * 1.5, 0.05), 10.0)
+        self.slow_settled = max(self.pause_until, now) + self.interval
         self.ok_streak = 0
 
     def success(self) -> None:
         self.ok_streak += 1
-        if self.interval > self.base_interval and self.ok_streak >= 20:
-            self.interval = max(self.base_interval, self.interval * 0.8)
+        if self.interval > self.base_interval and self.ok_streak >= 10:
+            self.interval = max(self.base_interval, self.interval * 0.9)
             self.ok_streak = 0
 
 
@@ -396,7 +402,7 @@ class _Crawl:
 
     async def _fetch(self, client: httpx.AsyncClient, url: str) -> _Fetch:
         """GET with a total deadline, a size cap and redirects followed by hand, only inside the allowlist."""
-        seen = {url}
+        seen = {url: 1}
         current = url
         try:
             async with asyncio.timeout(self.cfg.timeout):
@@ -412,9 +418,10 @@ class _Crawl:
                                 # Never followed: the board's cookies and headers stay with the board,
                                 # and a foreign page is never stored under the board's URL.
                                 return _Fetch(status=resp.status_code, error=f"redirect_off_site:{_host(nxt) or nxt[:80]}", final=True)
-                            if nxt in seen:
+                            # A URL may come back once (set a cookie, redirect to itself); a third visit is a loop.
+                            if seen.get(nxt, 0) >= 2:
                                 return _Fetch(status=resp.status_code, error="redirect_loop", final=True)
-                            seen.add(nxt)
+                            seen[nxt] = seen.get(nxt, 0) + 1
                             current = nxt
                             continue
                         declared = resp.headers.get("content-length")
@@ -476,7 +483,7 @@ class _Crawl:
                     break
                 delay = self._backoff(attempt)
                 gate.pause(delay / 2)  # a host that times out or resets gets a breather too
-            elif status == 429 or status == 503 or status >= 500 or status == 408:
+            elif status in (429, 408) or 500 <= status < 600:
                 reason = f"http_{status}"
                 wait = _retry_after(got.headers.get("retry-after")) if status in (429, 503) else None
                 if wait is not None and wait > self.cfg.retry_after_max:
@@ -503,14 +510,24 @@ class _Crawl:
                         reason = blocked
                         self.retries += 1
                         continue
-                    self._finish(url, "blocked", blocked, before + attempt, status, body, ctype, encoding, proxy=proxy)
+                    # A blocked listing page still leads on to the next one (it is retried on the next run).
+                    children = self._derived(url, None, gap + 1) if kind == "listing" else []
+                    new = self._finish(url, "blocked", blocked, before + attempt, status, body, ctype, encoding,
+                                       children=children, depth=depth, proxy=proxy)
+                    for child in new:
+                        self.queue.put_nowait(child)
                     return
-                if status < 400 and _looks_truncated(body, ctype) and attempt < self.cfg.max_attempts:
+                truncated = status < 400 and _looks_truncated(body, ctype) and attempt < self.cfg.max_attempts
+                children, unparsed = ([], None) if truncated or status >= 400 else self._links(body, got.final_url or url, board, kind, ctype)
+                if truncated:
                     # A page cut short without a Content-Length to tell: fetch it again.
                     reason, delay = "truncated", self._backoff(attempt)
+                elif unparsed is not None:
+                    # A listing page that yields no listing (cut, hostile, an unrecognised block page) is a
+                    # failure to retry, not a fetched page: every posting behind it hangs on it.
+                    reason, delay = f"listing_{unparsed}", self._backoff(attempt)
                 else:
                     gate.success()
-                    children = self._links(body, got.final_url or url, board, kind, ctype) if status < 400 else []
                     new = self._finish(url, "fetched", None if status < 400 else f"http_{status}", before + attempt, status,
                                        body, ctype, encoding, children, depth, proxy=proxy)
                     self.fetched_this_run += 1
@@ -547,20 +564,29 @@ class _Crawl:
         nxt = derive_next_page(url, n_items)
         return [(nxt, gap)] if nxt else []
 
-    def _links(self, body: bytes, url: str, board: str, kind: str, ctype: str | None) -> list[tuple[str, int]]:
+    def _links(self, body: bytes, url: str, board: str, kind: str, ctype: str | None) -> tuple[list[tuple[str, int]], str | None]:
+        """(links to enqueue, None) of a listing page, or ([], why) when the page yields no listing."""
         if kind != "listing":
-            return []
+            return [], None
+        b = board if board != "unknown" else None
         try:
-            listing = parse_listing(body, url, board if board != "unknown" else None, content_type=ctype)
-        except PageParseError:
-            return self._derived(url, None, 1)
-        except Exception:  # noqa: BLE001 - a hostile listing must not kill the worker; its pages are still derived
-            return self._derived(url, None, 1)
+            listing = parse_listing(body, url, b, content_type=ctype)
+        except PageParseError as e:
+            why = e.reason
+            if why == "not_a_listing":
+                try:  # a posting behind a URL that looked like a listing is a fetched page
+                    parse_page(body, url, b, content_type=ctype)
+                    return [], None
+                except Exception:  # noqa: BLE001
+                    pass
+            return [], why
+        except Exception as e:  # noqa: BLE001 - a hostile listing must not kill the worker
+            return [], f"parser_error:{type(e).__name__}"
         links = [(u, 0) for u in listing.detail_urls] + [(u, 0) for u in listing.next_urls]
         if not listing.next_urls and not listing.last_page:
             # No usable next link (missing, or a bad href) on a page that does not say it is the last.
             links += self._derived(url, len(listing.detail_urls), 0)
-        return links
+        return links, None
 
     # ---------------------------------------------------------- progress
     def _report(self, done: bool = False) -> None:
