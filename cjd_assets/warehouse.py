@@ -58,7 +58,7 @@ def ensure_table(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) -
         return
     # A column added in a later version (raw_pages.proxy, raw_postings.is_partial): add it, null for old rows.
     have = {r[0] for r in con.execute(f"DESCRIBE {_ident(table)}").fetchall()}
-    for name, typ in con.execute("DESCRIBE SELECT * FROM arrow").fetchall():
+    for name, typ, *_ in con.execute("DESCRIBE SELECT * FROM arrow").fetchall():
         if name not in have:
             con.execute(f"ALTER TABLE {_ident(table)} ADD COLUMN {_ident(name)} {typ}")
 

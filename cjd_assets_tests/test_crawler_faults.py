@@ -127,7 +127,8 @@ def test_block_pages_served_200_and_status_999_are_blocked(corpus, tmp_path):
     small = corpus.head(20)
     probe = DemoBoard(small, special_pages=False)
     acw, safedog, waf, s999 = [u for u in probe.detail_urls() if "51job" in u][:4]
-    faults = {acw: ["acw"], safedog: ["safedog"], waf: ["waf"], s999: ["999"]}
+    # Each block lasts two rounds (the first and the re-queued one), so the first run ends blocked.
+    faults = {acw: ["acw"] * 2, safedog: ["safedog"] * 2, waf: ["waf"] * 2, s999: ["999"] * 2}
     store = tmp_path / "b.sqlite"
     with DemoBoard(small, special_pages=False, faults=faults) as board:
         run_crawl(board.seed_urls(), store, "crawl-block", CrawlConfig(proxy=board.address, **FAST))
@@ -244,7 +245,7 @@ def test_mixed_faults_lose_no_posting_url_and_a_second_run_recovers(corpus, tmp_
     dlp = [u for u in probe.detail_urls() if "www.liepin.com" in u]
     faults = {
         SEARCH_51JOB.format(page=2): ["503"] * 12,
-        SEARCH_51JOB.format(page=3): ["waf"],
+        SEARCH_51JOB.format(page=3): ["waf"] * 3,  # blocked in all three rounds of a listing page
         SEARCH_51JOB.format(page=5): ["nested_json"] * 12,
         SEARCH_LIEPIN.format(page=1): ["bad_href"],
         d51[0]: ["429:300"],  # defers jobs.51job.com for this run

@@ -8,7 +8,6 @@ import json
 import pytest
 
 from cjd_assets.harvest import PageParseError, parse_listing, parse_page, url_page_kind
-from cjd_assets.harvest.boards import derive_next_page
 
 JOB_LD = {
     "@context": "http://schema.org",
@@ -158,6 +157,8 @@ def test_linkedin_guest_job_search_fragment_is_a_listing():
         parse_page(fragment, url)
     assert err.value.reason == "listing_page"
     # The next page is derived from the offset: start=25 + 2 cards.
+    from cjd_assets.harvest.boards import derive_next_page
+
     assert derive_next_page(url, len(listing.detail_urls)).endswith("&start=27")
 
 

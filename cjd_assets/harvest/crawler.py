@@ -6,7 +6,15 @@ SIGKILL) resumes from that file: pages already stored are not fetched again, and
 key, so no page is stored twice.
 
 Every URL ends in exactly one state: fetched (then parsed or quarantined by parse_pages), blocked
-(challenge or login page), or failed (after max_attempts, or refused by the allowlist).
+(challenge or login page, status 999), failed (out of attempts and re-queued rounds, a redirect loop or
+off-site redirect, or refused by the allowlist), or deferred (the board sent a Retry-After longer than
+retry_after_max; its due time is stored). A later run over the same store retries failed and blocked
+URLs and deferred ones now due, so what one run could not fetch is fetched by the next.
+
+Backoff belongs to a host: a 429 or 5xx pauses the host and a 429 slows its rate. Listing pages whose
+URL follows a known pagination pattern (page=N, ,N.html, start=K) lead on to the next page even when
+they fail, so one bad listing page does not hide every posting behind it. Redirects are followed by
+hand, only inside the allowlist, and every request has a total deadline (not a per-read timeout).
 """
 
 from __future__ import annotations
@@ -516,6 +524,7 @@ class _Crawl:
                                        children=children, depth=depth, proxy=proxy)
                     for child in new:
                         self.queue.put_nowait(child)
+                    self._requeue(url, kind)  # a challenge often passes after a pause
                     return
                 truncated = status < 400 and _looks_truncated(body, ctype) and attempt < self.cfg.max_attempts
                 children, unparsed = ([], None) if truncated or status >= 400 else self._links(body, got.final_url or url, board, kind, ctype)
@@ -542,19 +551,24 @@ class _Crawl:
         new = self._finish(url, "failed", reason, before + attempt, status, proxy=proxy, children=children, depth=depth)
         for child in new:
             self.queue.put_nowait(child)
+        if not final:
+            self._requeue(url, kind)
+
+    def _requeue(self, url: str, kind: str) -> None:
+        """Another round for a failed or blocked URL after a cool-down (listing pages get one more)."""
         rounds = self.cfg.retry_rounds + (1 if kind == "listing" else 0)
-        if not final and self.rounds.get(url, 0) < rounds:
+        if self.rounds.get(url, 0) < rounds:
             self.rounds[url] = self.rounds.get(url, 0) + 1
             self.requeued += 1
-            task = asyncio.create_task(self._requeue_later(url, gate))
+            task = asyncio.create_task(self._requeue_later(url))
             self.later.add(task)
             task.add_done_callback(self.later.discard)
 
-    async def _requeue_later(self, url: str, gate: _HostGate) -> None:
+    async def _requeue_later(self, url: str) -> None:
         delay = self.cfg.retry_delay if self.cfg.retry_delay is not None else self.cfg.backoff_max
-        gate.pause(delay)
         await asyncio.sleep(delay)
-        cur = self.con.execute("UPDATE pages SET state='pending' WHERE harvest_id=? AND url=? AND state='failed'", (self.harvest_id, url))
+        cur = self.con.execute("UPDATE pages SET state='pending' WHERE harvest_id=? AND url=? AND state IN ('failed', 'blocked')",
+                               (self.harvest_id, url))
         if cur.rowcount:
             self.queue.put_nowait(url)
 
@@ -608,7 +622,22 @@ class _Crawl:
             sys.stderr.write(f"\r[{bar}] {p}" + ("\n" if done else ""))
             sys.stderr.flush()
 
+    def _restore_deferrals(self) -> None:
+        """Hosts with URLs deferred to a time still ahead stay deferred in this run too."""
+        for url, due in self.con.execute(
+            "SELECT url, due_time FROM pages WHERE harvest_id=? AND state='deferred' AND due_time IS NOT NULL", (self.harvest_id,)
+        ).fetchall():
+            try:
+                when = datetime.fromisoformat(due).timestamp()
+            except ValueError:
+                continue
+            gate = self._gate(url)
+            if when > max(gate.deferred_until, time.time()):
+                gate.deferred_until = when
+                gate.deferred_reason = "deferred"
+
     async def run(self) -> CrawlSummary:
+        self._restore_deferrals()
         for (url,) in self.con.execute(
             "SELECT url FROM pages WHERE harvest_id=? AND state='pending' ORDER BY seq", (self.harvest_id,)
         ).fetchall():
@@ -676,26 +705,13 @@ def store_pages(store_path: Path, harvest_id: str) -> pl.DataFrame:
         ).fetchall()
     finally:
         con.close()
-    return raw_pages_frame(
-        (
-          {
-            "page_id": make_page_id(harvest_id, url),
-            "harvest_id": harvest_id,
-            "url": url,
-            "board": board,
-            "page_kind": kind,
-            "http_status": status,
-            "fetch_time": datetime.fromisoformat(ft) if ft else None,
-            "content_type": ctype,
-            "encoding": enc,
-            "content": content,
-            "content_codec": codec,
-            "crawl_state": state,
-            "state_reason": reason,
-            "attempts": attempts,
-            "proxy": proxy,
-        }
-          for url, board, kind, status, ft, ctype, enc, content, codec, state, reason, attempts, proxy in rows
-        ),
-        schema=CRAWL_PAGES_SCHEMA,
-    )
+    keys = ("url", "board", "page_kind", "http_status", "fetch_time", "content_type", "encoding", "content",
+            "content_codec", "crawl_state", "state_reason", "attempts", "proxy")
+    out = []
+    for row in rows:
+        r = dict(zip(keys, row))
+        r["page_id"] = make_page_id(harvest_id, r["url"])
+        r["harvest_id"] = harvest_id
+        r["fetch_time"] = datetime.fromisoformat(r["fetch_time"]) if r["fetch_time"] else None
+        out.append(r)
+    return raw_pages_frame(out, schema=CRAWL_PAGES_SCHEMA)

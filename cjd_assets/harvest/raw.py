@@ -231,12 +231,16 @@ def url_states(pages: pl.DataFrame, quarantine: pl.DataFrame) -> dict[str, int]:
     quarantined = set(quarantine["page_id"].to_list()) if quarantine.height else set()
     fetched = pages.filter(pl.col("crawl_state") == "fetched")
     n_q = int(fetched["page_id"].is_in(list(quarantined)).sum()) if quarantined else 0
-    return {
+    out = {
         "parsed": fetched.height - n_q,
         "quarantined": n_q,
         "blocked": int((pages["crawl_state"] == "blocked").sum()),
         "failed": int((pages["crawl_state"] == "failed").sum()),
     }
+    # Deferred: the board asked for a pause (a long Retry-After); the next crawl run fetches them when due.
+    if (deferred := int((pages["crawl_state"] == "deferred").sum())):
+        out["deferred"] = deferred
+    return out
 
 
 def record_json(fields: dict[str, Any]) -> bytes:
