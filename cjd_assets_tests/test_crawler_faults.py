@@ -277,3 +277,24 @@ def test_mixed_faults_lose_no_posting_url_and_a_second_run_recovers(corpus, tmp_
     # Lost for good: the off-site redirect (recorded) and the URL only a malformed href pointed to.
     assert missing == {dlp[1], bad[0].replace("http://[bad", "")}
     assert rows[dlp[1]]["state_reason"] == "redirect_off_site:evil.example"
+
+
+def test_proxy_column_joins_a_warehouse_made_before_it(corpus, tmp_path):
+    """raw_pages written by file harvests (no proxy column) take a crawl's pages with their proxy."""
+    import duckdb
+
+    from cjd_assets import warehouse as wh
+    from cjd_assets.harvest import raw_pages_frame
+
+    small = corpus.head(5)
+    with DemoBoard(small, special_pages=False) as board:
+        run_crawl(board.seed_urls(), tmp_path / "w.sqlite", "crawl-w", CrawlConfig(proxy=board.address, **FAST))
+    crawled = store_pages(tmp_path / "w.sqlite", "crawl-w")
+    older = raw_pages_frame([{"page_id": "f1", "harvest_id": "file-a", "url": "http://x/1", "crawl_state": "fetched"}])
+    assert "proxy" in crawled.columns and "proxy" not in older.columns
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        wh.replace_partition(con, "raw_pages", older, "file-a")
+        wh.replace_partition(con, "raw_pages", crawled, "crawl-w")
+        wh.replace_partition(con, "raw_pages", older, "file-a")  # and files still land after it
+        got = dict(con.execute("SELECT harvest_id, count(DISTINCT proxy) FROM raw_pages GROUP BY 1").fetchall())
+    assert got == {"file-a": 0, "crawl-w": 1}
