@@ -587,6 +587,8 @@ class _Crawl:
             listing = parse_listing(body, url, b, content_type=ctype)
         except PageParseError as e:
             why = e.reason
+            if why == "empty":  # an empty 200 answer past the last page (LinkedIn's guest API): the end
+                return [], None
             if why == "not_a_listing":
                 try:  # a posting behind a URL that looked like a listing is a fetched page
                     parse_page(body, url, b, content_type=ctype)
