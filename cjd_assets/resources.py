@@ -58,6 +58,7 @@ class CrawlerSettings(dg.ConfigurableResource):
     seed_urls: list[str] = []
     allowed_domains: list[str] = BOARD_DOMAINS.split(",")
     proxy: str | None = None
+    proxies: list[str] = []  # a pool rotated per host (a blocked proxy rests); `proxy` joins it
     per_host_concurrency: int = 4
     per_host_rate: float = 2.0
     max_attempts: int = 4
@@ -72,6 +73,8 @@ class CrawlerSettings(dg.ConfigurableResource):
             seed_urls=os.environ.get("CJD_CRAWL_SEEDS", "").split(),
             allowed_domains=_env_list("CJD_CRAWL_DOMAINS", BOARD_DOMAINS),
             proxy=os.environ.get("CJD_CRAWL_PROXY") or None,
+            # Whitespace-separated, like the seeds.
+            proxies=os.environ.get("CJD_CRAWL_PROXIES", "").split(),
             per_host_concurrency=int(os.environ.get("CJD_CRAWL_CONCURRENCY", "4")),
             per_host_rate=float(os.environ.get("CJD_CRAWL_RATE", "2.0")),
             max_attempts=int(os.environ.get("CJD_CRAWL_MAX_ATTEMPTS", "4")),

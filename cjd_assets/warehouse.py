@@ -12,6 +12,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from cjd_assets.md import escape_cell
+
 from cjd_assets.paths import REPO_ROOT
 
 SQL_DIR = REPO_ROOT / "sql"
@@ -50,7 +52,8 @@ def write_table(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) ->
 
 def ensure_table(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) -> None:
     """Create `table` with `df`'s columns (and no rows) when it does not exist yet; add the columns a
-    newer rule version brought to a table made by an older one (their old rows read null)."""
+    newer version brought (raw_pages.proxy, salary_status_reason, ...) to a table made by an older one
+    (their old rows read null)."""
     arrow = df.head(0).to_arrow()  # noqa: F841
     if not table_exists(con, table):
         con.execute(f"CREATE TABLE {_ident(table)} AS SELECT * FROM arrow")
@@ -124,11 +127,12 @@ def markdown_preview(df: pl.DataFrame, max_rows: int = 10, max_chars: int = 60) 
     cols = head.columns
 
     def cell(v: object) -> str:
-        s = "" if v is None else str(v)
-        s = s.replace("\n", " ").replace("|", "\\|")
-        return s if len(s) <= max_chars else s[: max_chars - 1] + "…"
+        s = "" if v is None else str(v).replace("\n", " ")
+        # Cut first, then escape: a cut never leaves a dangling backslash.
+        s = s if len(s) <= max_chars else s[: max_chars - 1] + "…"
+        return escape_cell(s)
 
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    lines = ["| " + " | ".join(str(c).replace("|", "\\|") for c in cols) + " |", "|" + "---|" * len(cols)]
     for row in head.iter_rows():
         lines.append("| " + " | ".join(cell(v) for v in row) + " |")
     if df.height > max_rows:

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from cjd_assets.harvest import PageParseError, parse_page, url_page_kind
+from cjd_assets.harvest import PageParseError, parse_listing, parse_page, url_page_kind
 
 JOB_LD = {
     "@context": "http://schema.org",
@@ -111,3 +111,78 @@ def test_url_page_kinds():
     assert url_page_kind("https://www.zhipin.com/job_detail/80ad4bc27a5982f71nR909q-ElVR.html") == "detail"
     assert url_page_kind("https://www.linkedin.cn/jobs/view/2473059371") == "detail"
     assert url_page_kind("https://www.cjol.com/jobs/job-8012345") == "detail"
+
+
+# ---------------------------------------------------------------- boards as they are in 2026
+# No real 2026 LinkedIn fragment or Liepin detail page is in ../shared (see html_samples/INDEX.md): the
+# markup below is hand-written from the structure those pages have (class names, URL shapes, where
+# the dates sit). The BOSS logged-out pane is tested on the real 2026 page in test_harvest_pages.py.
+
+LINKEDIN_CARD = """<li>
+  <div class="base-card relative w-full hover:no-underline base-card--link base-search-card base-search-card--link job-search-card" data-entity-urn="urn:li:jobPosting:{id}">
+    <a class="base-card__full-link absolute top-0 right-0 bottom-0 left-0 p-0 z-[2]" href="https://cn.linkedin.com/jobs/view/{slug}-{id}?position={pos}&amp;pageNum=0&amp;refId=Xy%3D%3D&amp;trackingId=Ab%3D%3D">
+      <span class="sr-only">{title}</span>
+    </a>
+    <div class="base-search-card__info">
+      <h3 class="base-search-card__title">{title}</h3>
+      <h4 class="base-search-card__subtitle"><a class="hidden-nested-link" href="https://cn.linkedin.com/company/x">{company}</a></h4>
+      <div class="base-search-card__metadata">
+        <span class="job-search-card__location">{place}</span>
+        <time class="job-search-card__listdate" datetime="{date}">1 week ago</time>
+      </div>
+    </div>
+  </div>
+</li>"""
+
+
+def test_linkedin_guest_job_search_fragment_is_a_listing():
+    cards = [
+        dict(id=4012345678, slug="machine-learning-engineer-at-bytedance", pos=1, title="Machine Learning Engineer", company="ByteDance", place="Shanghai, China", date="2026-09-10"),
+        dict(id=4012345679, slug="算法工程师-at-阿里巴巴", pos=2, title="算法工程师", company="阿里巴巴", place="杭州", date="2026-09-12"),
+    ]
+    # The guest API returns bare <li> cards: no <html>, no <head>.
+    fragment = "\n".join(LINKEDIN_CARD.format(**c) for c in cards).encode()
+    url = "https://www.linkedin.com/jobs-guest/jobs/api/seeMoreJobPostings/search?keywords=AI&location=China&start=25"
+    assert url_page_kind(url) == "listing"
+    listing = parse_listing(fragment, url)
+    assert listing.detail_urls == [
+        "https://cn.linkedin.com/jobs/view/machine-learning-engineer-at-bytedance-4012345678",
+        "https://cn.linkedin.com/jobs/view/算法工程师-at-阿里巴巴-4012345679",
+    ]  # tracking tails dropped: the same job is one URL on every page
+    assert all(url_page_kind(u) == "detail" for u in listing.detail_urls)
+    first = listing.postings[0]
+    assert (first["title_extracted"], first["company_name_extracted"], first["location_extracted"], first["release_date_extracted"]) == (
+        "Machine Learning Engineer", "ByteDance", "Shanghai, China", "2026-09-10")
+    with pytest.raises(PageParseError) as err:
+        parse_page(fragment, url)
+    assert err.value.reason == "listing_page"
+    # The next page is derived from the offset: start=25 + 2 cards.
+    from cjd_assets.harvest.boards import derive_next_page
+
+    assert derive_next_page(url, len(listing.detail_urls)).endswith("&start=27")
+
+
+LIEPIN_2026 = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>【算法工程师招聘】_某科技招聘信息-猎聘</title>{ld}
+<script>var $CONFIG = {{"jobId": "76135965", "jobKind": "2", "compName": "某科技"}};</script></head><body>
+<section class="job-apply-container"><div class="job-apply-content">
+  <div class="name-box"><span class="name ellipsis-2">算法工程师</span><span class="salary">30-50k·15薪</span></div>
+  <div class="job-properties"><span>上海-浦东新区</span><span class="split"></span><span>3-5年</span><span class="split"></span><span>本科</span></div>
+  <div class="job-update-time">{updated}</div>
+</div></section>
+<section class="job-intro-container"><dl class="paragraph"><dt>职位介绍</dt>
+<dd data-selector="job-intro-content">岗位职责：
+1. 负责大模型训练。</dd></dl></section>
+<section class="company-info-container"><div class="name">某科技有限公司</div></section>
+</body></html>"""
+
+
+def test_liepin_current_layout_release_date():
+    ld = '<script type="application/ld+json">{"@context": "https://schema.org", "@type": "JobPosting", "title": "算法工程师", "datePosted": "2026-09-17T10:02:11+08:00"}</script>'
+    url = "https://www.liepin.com/job/76135965.shtml"
+    both = parse_page(LIEPIN_2026.format(ld=ld, updated="9月17日更新").encode(), url)
+    assert both["release_date_extracted"] == "2026-09-17T10:02:11+08:00"  # the structured date wins
+    assert (both["title_extracted"], both["salary_extracted"], both["company_name_extracted"]) == ("算法工程师", "30-50k·15薪", "某科技有限公司")
+    text_only = parse_page(LIEPIN_2026.format(ld="", updated="9月17日更新").encode(), url)
+    assert text_only["release_date_extracted"] == "9月17日更新"
+    neither = parse_page(LIEPIN_2026.format(ld="", updated="").encode(), url)
+    assert neither["release_date_extracted"] is None

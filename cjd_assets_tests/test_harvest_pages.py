@@ -234,3 +234,116 @@ def test_detect_board():
     assert detect_board("https://www.linkedin.cn/jobs/view/1") == "linkedin"
     assert detect_board("https://www.lagou.com/jobs/1.html") == "lagou"
     assert detect_board("https://example.org/51job.com") is None
+
+
+# ---------------------------------------------------------------- partial records, hostile pages
+
+
+def test_boss_logged_out_preview_pane_is_marked_partial(html_samples):
+    """The real 2026 logged-out search page: its pane is kept, flagged partial, pointing at the detail page."""
+    from cjd_assets.harvest import parse_pages, raw_pages_frame
+    from cjd_assets.harvest.raw import compress, CODEC
+
+    def page(name, url):
+        return {"page_id": name, "harvest_id": "h", "url": url, "board": "boss", "page_kind": "detail",
+                "http_status": 200, "content": compress((html_samples / name).read_bytes()), "content_codec": CODEC,
+                "crawl_state": "fetched"}
+
+    pages = raw_pages_frame([page(DETAIL_PAGES[7][0], DETAIL_PAGES[7][1]), page(DETAIL_PAGES[5][0], DETAIL_PAGES[5][1])])
+    postings, quarantine = parse_pages(pages)
+    assert quarantine.height == 0
+    flags = dict(zip(postings["page_id"], postings["is_partial"]))
+    assert flags == {DETAIL_PAGES[7][0]: True, DETAIL_PAGES[5][0]: False}  # the full detail page is not partial
+    pane = postings.filter(postings["is_partial"]).row(0, named=True)
+    assert pane["url_extracted"] == "https://www.zhipin.com/job_detail/6f7383f1c30b1a3803J42ty5EFFS.html"
+    assert pane["salary_extracted"] is None  # masked for visitors
+
+
+NESTED = "[" * 1000 + "]" * 1000
+HOSTILE_JSON = [  # JSON nested 1,000 deep in each place a parser reads JSON
+    ("json_document", NESTED, "https://jobs.zhaopin.com/CC123.htm"),
+    ("51job_search_result", f'<html><script>window.__SEARCH_RESULT__ = {{"engine_search_result": {NESTED}}}</script></html>',
+     "https://search.51job.com/list/000000,000000,0000,00,9,99,+,2,1.html"),
+    ("zhaopin_state", f'<html><script>__INITIAL_STATE__ = {{"jobInfo": {NESTED}}}</script></html>', "https://jobs.zhaopin.com/CC123.htm"),
+    ("liepin_config", f'<html><section class="job-apply-container"></section><script>var $CONFIG = {{"a": {NESTED}}};</script></html>',
+     "https://www.liepin.com/job/123.shtml"),
+    ("json_ld", f'<html><script type="application/ld+json">{NESTED}</script><h1 class="top-card-layout__title">x</h1></html>',
+     "https://www.linkedin.com/jobs/view/123"),
+]
+
+
+@pytest.mark.parametrize("name,html,url", HOSTILE_JSON, ids=[c[0] for c in HOSTILE_JSON])
+def test_nested_json_never_raises_recursion_error(name, html, url):
+    for parse in (parse_page, parse_listing):
+        try:
+            parse(html.encode(), url)
+        except PageParseError as e:  # a reason, never RecursionError
+            assert e.reason
+
+
+class _Guard:
+    """Fails a test that hangs (the quadratic patterns took 30-70 s); not a timing assertion."""
+
+    def __init__(self, seconds: int) -> None:
+        self.seconds = seconds
+
+    def __enter__(self):
+        import signal
+
+        def boom(*_):
+            raise AssertionError(f"parse took more than {self.seconds} s")
+
+        self.old = signal.signal(signal.SIGALRM, boom)
+        signal.alarm(self.seconds)
+
+    def __exit__(self, *exc):
+        import signal
+
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, self.old)
+
+
+def test_hostile_pages_parse_in_bounded_time():
+    from cjd_assets.demo.board import hostile_page
+
+    with _Guard(20):
+        with pytest.raises(PageParseError) as err:
+            parse_page(hostile_page("jobinfo"), "https://www.zhipin.com/job_detail/abc.html")
+        assert err.value.reason == "no_body"
+        with pytest.raises(PageParseError) as err:
+            parse_page(hostile_page("jsonld"), "https://www.linkedin.com/jobs/view/123")
+        assert err.value.reason == "no_body"
+        with pytest.raises(PageParseError) as err:
+            parse_page(hostile_page("divs"), "https://www.liepin.com/job/123.shtml")
+        assert err.value.reason == "too_deep"
+        # An unclosed <script> or `<` run in a description is still one linear pass.
+        from cjd_assets.harvest import html_to_text
+
+        assert html_to_text("<p>职位</p>" + "<script>x" * 20000) == "职位"
+        assert html_to_text("a" + "<div" * 50000) == "a" + "<div" * 50000
+
+
+def test_one_bad_page_is_quarantined_alone(html_samples, monkeypatch):
+    from cjd_assets.harvest import boards, parse_pages, raw_pages_frame
+    from cjd_assets.harvest.raw import compress, CODEC
+
+    good = (html_samples / DETAIL_PAGES[0][0]).read_bytes()
+    rows = [
+        {"page_id": "good", "url": DETAIL_PAGES[0][1], "content": good},
+        {"page_id": "nested", "url": "https://jobs.zhaopin.com/CC123.htm", "content": NESTED.encode()},
+        {"page_id": "boom", "url": "https://jobs.51job.com/shanghai/999.html", "content": good},
+    ]
+    pages = raw_pages_frame([{**r, "harvest_id": "h", "board": None, "page_kind": "detail", "http_status": 200,
+                              "content": compress(r["content"]), "content_codec": CODEC, "crawl_state": "fetched"} for r in rows])
+    real = boards.parse_51job
+
+    def crashes_on_one(tree, url):  # an adapter bug that only one page triggers
+        if url.endswith("/999.html"):
+            raise IndexError("list index out of range")
+        return real(tree, url)
+
+    monkeypatch.setattr(boards, "parse_51job", crashes_on_one)
+    postings, quarantine = parse_pages(pages)
+    assert postings["page_id"].to_list() == ["good"]
+    assert dict(zip(quarantine["page_id"], quarantine["reason"])) == {"nested": "too_deep", "boom": "parser_error"}
+    assert "IndexError" in quarantine.filter(quarantine["page_id"] == "boom")["detail"][0]

@@ -75,8 +75,14 @@ def _q(db: str, sql: str):
 
 
 def test_rematerializing_a_partition_is_idempotent(demo_run):
+    # A re-run retries the blocked and failed URLs of the crawl (issue 19): their attempt count and fetch
+    # time move on, every row and state stays the same.
+    retried = ["attempts", "fetch_time"]
     for table, frame in demo_run["first"].items():
-        assert frame.equals(demo_run["second"][table]), table
+        second = demo_run["second"][table]
+        if table == "raw_pages":
+            frame, second = frame.drop(retried).sort(pl.all()), second.drop(retried).sort(pl.all())
+        assert frame.equals(second), table
     assert demo_run["first"]["raw_postings"].height >= N_POSTINGS
 
 

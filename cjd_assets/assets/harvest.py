@@ -39,6 +39,7 @@ def _crawl(context: dg.AssetExecutionContext, lake: Lake, crawler: CrawlerSettin
         headers=dict(crawler.headers),
         cookies=dict(crawler.cookies),
         proxy=crawler.proxy,
+        proxies=list(crawler.proxies),
     )
     store = lake.path("crawls", f"{key}.sqlite")
     last_logged = [0.0]

@@ -10,13 +10,22 @@ reachable under `url_variants` URLs (tracking tails, the mobile host with a shor
 pages end blocked, quarantined or failed so a demo crawl shows every state.
 
 `faults` injects misbehaviour per URL for tests: a list of actions consumed one per request
-('500', '503', '429:<seconds>', 'slow:<seconds>', 'reset', 'truncate', 'challenge').
+('500', '503', '429:<seconds>', 'slow:<seconds>', 'reset', 'truncate', 'challenge'), and hostile ones:
+'acw' (Aliyun's acw_sc__v2 JS challenge, status 200), 'safedog' (Safedog's block page, 200), '999'
+(LinkedIn's answer to scrapers), 'waf' (a WAF page with a challenge title, 200), 'redirect_loop',
+'redirect_offsite' (to http://evil.example/...), 'redirect:<url>', 'trickle:<seconds>' (the body a few
+bytes at a time over that long), 'latin1_label' (the page's bytes under `charset=ISO-8859-1` and no meta
+tag), 'nested_json' (the page replaced by JSON nested 1,000 deep inside the search-result script),
+'bad_href' (a listing whose next-page and first job links are malformed), 'hostile:<kind>' (a page of
+`jobinfo` ×20k, `jsonld` ×30k scripts or `divs` 200k nested). `rate_limit` answers 429 to any host asked
+more often than that many times per second (a board's limiter).
 """
 
 from __future__ import annotations
 
 import html
 import json
+import re
 import socket
 import threading
 import time
@@ -262,17 +271,58 @@ _LOGIN = """<!DOCTYPE html><html><head><meta charset="UTF-8"><title>登录_猎�
 <body><form class="login-form"><input name="user"><input name="pwd" type="password"></form></body></html>""".encode()
 
 
+_ACW = b"""<html><script>
+var arg1='3A1F4B7C6D2E9F0A1B2C3D4E5F60718293A4B5C6';
+var _0x4818=['\\x63\\x6f\\x6f\\x6b\\x69\\x65'];
+function setCookie(name,value){var expiredate=new Date();expiredate.setTime(expiredate.getTime()+(3600*1000));
+document.cookie=name+'='+value+';expires='+expiredate.toGMTString()+';max-age=3600;path=/';}
+function reload(x){setCookie('acw_sc__v2',x);document.location.reload();}
+</script></html>"""
+_SAFEDOG = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>网站防火墙</title></head>
+<body><div id="safedog"><p>您的请求带有不合法参数，已被网站管理员设置拦截！</p>
+<p>如果您是网站管理员，请登录安全狗查看详情 <a href="http://www.safedog.cn/">www.safedog.cn</a></p></div></body></html>""".encode()
+_WAF = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>访问验证</title></head>
+<body><div id="waf_nc_block"><p>请完成安全验证后继续访问</p></div></body></html>""".encode()
+_HOSTILE_STATIC = {
+    "acw": (200, {"Content-Type": "text/html"}, _ACW),
+    "safedog": (200, {"Content-Type": "text/html; charset=utf-8"}, _SAFEDOG),
+    "waf": (200, {"Content-Type": "text/html; charset=utf-8"}, _WAF),
+    "999": (999, {"Content-Type": "text/html"}, b"<html><body></body></html>"),
+}
+
+
+def hostile_page(kind: str) -> bytes:
+    """Pages built to be slow to parse: repeated unterminated markers and deep nesting."""
+    head = '<!DOCTYPE html><html><head><meta charset="utf-8"><title>职位详情</title>'
+    if kind == "jobinfo":  # BOSS's `var _jobInfo = {` never closed
+        return (head + "</head><body><div class='job-banner'><div class='name'><h1>算法工程师</h1></div></div><script>"
+                + "var _jobInfo = {" * 20000 + "</script></body></html>").encode()
+    if kind == "jsonld":  # JSON-LD blocks by the ten thousand
+        return (head + '<script type="application/ld+json">{"@type": "Thing"}</script>' * 30000
+                + "</head><body><h1 class='top-card-layout__title'>x</h1></body></html>").encode()
+    if kind == "divs":
+        return (head + "</head><body>" + "<div>" * 200000 + "x" + "</div>" * 200000 + "</body></html>").encode()
+    if kind == "nested_json":
+        return ("[" * 1000 + "]" * 1000).encode()
+    raise ValueError(f"unknown hostile page {kind!r}")
+
+
 class DemoBoard:
     """Serves a corpus (cjd_assets.demo.corpus.generate_corpus's columns) on 127.0.0.1."""
 
     def __init__(self, corpus: pl.DataFrame, host: str = "127.0.0.1", port: int = 0,
-                 faults: dict[str, list[str]] | None = None, special_pages: bool = True) -> None:
+                 faults: dict[str, list[str]] | None = None, special_pages: bool = True,
+                 rate_limit: float | None = None) -> None:
         self.corpus = corpus
         self.host, self.port = host, port
         self.faults = {k: list(v) for k, v in (faults or {}).items()}
         self.special_pages = special_pages
         self.requests: Counter[str] = Counter()
         self.request_log: list[tuple[str, float]] = []  # (url, time.monotonic()) of every request
+        self.request_headers: list[tuple[str, dict[str, str]]] = []  # (url, headers) of every request
+        self.rate_limit = rate_limit
+        self.limited = 0  # requests answered 429 by the rate limiter
+        self._host_times: dict[str, list[float]] = {}
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -321,13 +371,32 @@ class DemoBoard:
                 out[state] += 1
         return out
 
-    # ------------------------------------------------------------- serving
-    def _take_fault(self, url: str) -> str | None:
+    def clear_faults(self) -> None:
+        """The board recovers: every pending fault (and a redirect loop that renews itself) stops."""
         with self._lock:
+            self.faults.clear()
+
+    # ------------------------------------------------------------- serving
+    def _take_fault(self, url: str, headers: dict[str, str] | None = None) -> str | None:
+        with self._lock:
+            now = time.monotonic()
             self.requests[url] += 1
-            self.request_log.append((url, time.monotonic()))
+            self.request_log.append((url, now))
+            self.request_headers.append((url, dict(headers or {})))
             actions = self.faults.get(url)
-            return actions.pop(0) if actions else None
+            if actions:
+                return actions.pop(0)
+            if self.rate_limit:
+                # A sliding one-second window per host, as a board's limiter counts.
+                host = urlsplit(url).hostname or ""
+                times = [t for t in self._host_times.get(host, []) if now - t < 1.0]
+                if len(times) >= self.rate_limit:
+                    self._host_times[host] = times
+                    self.limited += 1
+                    return "429:1"
+                times.append(now)
+                self._host_times[host] = times
+            return None
 
     def respond(self, url: str) -> tuple[int, dict[str, str], bytes]:
         """(status, headers, body) of a URL, without faults."""
@@ -382,7 +451,7 @@ class DemoBoard:
                     url = self.path  # proxy-style absolute URL
                 else:
                     url = f"http://{self.headers.get('Host', '')}{self.path}"
-                fault = board._take_fault(url)
+                fault = board._take_fault(url, {k.lower(): v for k, v in self.headers.items()})
                 try:
                     self._serve(url, fault)
                 except (BrokenPipeError, ConnectionResetError):
@@ -406,7 +475,50 @@ class DemoBoard:
                 if fault == "challenge":
                     self._send(200, {"Content-Type": "text/html; charset=utf-8"}, _CHALLENGE)
                     return
+                if fault in _HOSTILE_STATIC:
+                    status, headers, body = _HOSTILE_STATIC[fault]
+                    self._send(status, headers, body)
+                    return
+                if fault and fault.startswith("hostile:"):
+                    self._send(200, {"Content-Type": "text/html; charset=utf-8"}, hostile_page(fault.split(":", 1)[1]))
+                    return
+                if fault == "redirect_loop":
+                    # Sends the URL and its `loop=1` twin to each other, as long as the fault lasts.
+                    twin = url + ("&" if "?" in url else "?") + "loop=1"
+                    with board._lock:
+                        board.faults.setdefault(twin, []).insert(0, "redirect:" + url)
+                        board.faults.setdefault(url, []).insert(0, "redirect_loop")
+                    self._send(302, {"Location": twin}, b"")
+                    return
+                if fault == "redirect_offsite":
+                    self._send(302, {"Location": "http://evil.example/landing?from=board"}, b"")
+                    return
+                if fault and fault.startswith("redirect:"):
+                    self._send(302, {"Location": fault.split(":", 1)[1]}, b"")
+                    return
                 status, headers, body = board.respond(url)
+                if fault == "latin1_label":
+                    headers = {**headers, "Content-Type": "text/html; charset=ISO-8859-1"}
+                    body = re.sub(rb"<meta[^>]*charset[^>]*>", b"", body, flags=re.I)
+                if fault == "nested_json":
+                    body = b'<!DOCTYPE html><html><head><meta charset="utf-8"><title>search</title></head><body><script>window.__SEARCH_RESULT__ = {"engine_search_result": ' + b"[" * 1000 + b"]" * 1000 + b"}</script></body></html>"
+                if fault == "bad_href":
+                    body = body.replace(b'href="/zhaopin/?curPage=', b'href="http://www.liepin.com:99999/zhaopin/?curPage=', 1)
+                    body = re.sub(rb'(<a href=")(http://www\.liepin\.com/job/)', rb"\1http://[bad\2", body, count=1)
+                if fault and fault.startswith("trickle:"):
+                    # Headers at once, then the body in 10 pieces spread over the given seconds.
+                    secs = float(fault.split(":", 1)[1])
+                    self.send_response(status)
+                    for k, v in headers.items():
+                        self.send_header(k, v)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    step = max(1, len(body) // 10)
+                    for i in range(0, len(body), step):
+                        self.wfile.write(body[i : i + step])
+                        self.wfile.flush()
+                        time.sleep(secs / 10)
+                    return
                 if fault == "truncate":
                     # Announce the full length, send half, hang up: the client sees a short body.
                     self.send_response(status)

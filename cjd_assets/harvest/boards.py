@@ -137,6 +137,36 @@ def _canonical(tree: LexborHTMLParser) -> str | None:
     return href
 
 
+def loads_json(s: str) -> object | None:
+    """json.loads that returns None for bad or hostile JSON (nesting deep enough to exhaust the stack)."""
+    try:
+        return json.loads(s)
+    except (ValueError, RecursionError):
+        return None
+
+
+def decode_json_at(text: str, i: int) -> object | None:
+    """The JSON value that starts at text[i], or None (bad, or nested deep enough to raise RecursionError)."""
+    try:
+        obj, _ = json.JSONDecoder().raw_decode(text, i)
+    except (ValueError, RecursionError):
+        return None
+    return obj
+
+
+def _join(base: str, href: str | None, keep_bad: bool = False) -> str | None:
+    """urljoin that does not raise on a malformed href (a bad port, an unclosed IPv6 bracket): None, or
+    with keep_bad the href as written (a job link is kept, so the crawler records it as a bad URL)."""
+    if not href:
+        return None
+    try:
+        u = urljoin(base, href.strip())
+        urlsplit(u).port  # noqa: B018 - validates the port
+    except ValueError:
+        return href.strip() if keep_bad else None
+    return u
+
+
 def _uniq(urls) -> list[str]:
     return list(dict.fromkeys(urls))
 
@@ -148,7 +178,8 @@ def empty_record(url: str | None, board: str) -> dict[str, str | None]:
     return rec
 
 
-_HIDDEN_RULE = re.compile(r"\.([A-Za-z_][\w-]*)\s*\{([^}]*)\}")
+# Bounded rule body: an unclosed `{` must not make every later rule scan to the end (quadratic).
+_HIDDEN_RULE = re.compile(r"\.([A-Za-z_][\w-]*)\s*\{([^{}]{0,4000})\}")
 _HIDES = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|width\s*:\s*0(?:\.\d+)?px|font-size\s*:\s*0", re.I)
 
 
@@ -211,11 +242,7 @@ def _json_after(text: str, marker: str) -> object | None:
     j = text.find("{", i)
     if j < 0:
         return None
-    try:
-        obj, _ = json.JSONDecoder().raw_decode(text, j)
-    except ValueError:
-        return None
-    return obj
+    return decode_json_at(text, j)
 
 
 def _next_51job_search(url: str, curr: int, total: int) -> list[str]:
@@ -225,6 +252,27 @@ def _next_51job_search(url: str, curr: int, total: int) -> list[str]:
     if not m:
         return []
     return [url[: m.start()] + f",{curr + 1}.html" + url[m.end() :]]
+
+
+_PAGE_NUMBER = re.compile(r"([?&](?:page|curPage|pageNum|pageno|pn|pageIndex)=)(\d+)", re.I)
+_PAGE_OFFSET = re.compile(r"([?&](?:start|offset)=)(\d+)", re.I)
+_PAGE_51JOB = re.compile(r"(//search\.51job\.com/list/[^?#]*,)(\d+)(\.html)")
+
+
+def derive_next_page(url: str, n_items: int | None) -> str | None:
+    """The next page of a listing URL that follows a known pagination pattern (page=N, start=K...).
+
+    n_items: postings on this page (0: the last page, nothing next; None: unknown, the page failed, so
+    only page-number patterns are derived, and an offset step is not guessed).
+    """
+    if n_items == 0:
+        return None
+    for pat in (_PAGE_51JOB, _PAGE_NUMBER):
+        if (m := pat.search(url)) is not None:
+            return url[: m.start(2)] + str(int(m.group(2)) + 1) + url[m.end(2) :]
+    if n_items and (m := _PAGE_OFFSET.search(url)) is not None:
+        return url[: m.start(2)] + str(int(m.group(2)) + n_items) + url[m.end(2) :]
+    return None
 
 
 def listing_51job_search(data: object, url: str) -> Listing | None:
@@ -253,8 +301,10 @@ def listing_51job_search(data: object, url: str) -> Listing | None:
         )
         out.add(rec)
     try:
-        out.next_urls = _next_51job_search(url, int(data.get("curr_page") or 0), int(data.get("total_page") or 0))
-    except ValueError:
+        curr, total = int(data.get("curr_page") or 0), int(data.get("total_page") or 0)
+        out.next_urls = _next_51job_search(url, curr, total)
+        out.last_page = total > 0 and curr >= total
+    except (ValueError, TypeError):
         pass
     return out
 
@@ -270,7 +320,7 @@ def listing_51job(tree: LexborHTMLParser, text: str, url: str) -> Listing | None
             a = row.css_first("p.t1 a")
             if a is None or not a.attributes.get("href"):
                 continue
-            rec = empty_record(urljoin(url, a.attributes["href"]), "51job")
+            rec = empty_record(_join(url, a.attributes["href"], keep_bad=True), "51job")
             co = row.css_first("span.t2 a")
             rec.update(
                 title_extracted=_a(a, "title") or _t(a),
@@ -280,7 +330,7 @@ def listing_51job(tree: LexborHTMLParser, text: str, url: str) -> Listing | None
                 release_date_extracted=_t(row.css_first("span.t5")),
             )
             out.add(rec)
-        out.next_urls = [urljoin(url, a.attributes["href"]) for a in tree.css("div.dw_page a") if "下一页" in (a.text() or "") and a.attributes.get("href")]
+        out.next_urls = [u for a in tree.css("div.dw_page a") if "下一页" in (a.text() or "") and (u := _join(url, a.attributes.get("href")))]
         return out
     rows = tree.css("div.jblist a.e")
     if rows:  # the mobile site's list
@@ -289,7 +339,7 @@ def listing_51job(tree: LexborHTMLParser, text: str, url: str) -> Listing | None
             href = a.attributes.get("href")
             if not href:
                 continue
-            rec = empty_record(urljoin(url, href), "51job")
+            rec = empty_record(_join(url, href, keep_bad=True), "51job")
             rec.update(
                 title_extracted=_t(a.css_first("h3")),
                 company_name_extracted=_t(a.css_first("aside")),
@@ -323,17 +373,17 @@ def listing_51job_ajax(data: object, url: str) -> Listing | None:
 
 # ---------------------------------------------------------------- Liepin
 
-_CONFIG = re.compile(r"var\s+\$CONFIG\s*=\s*(\{.*?\});", re.S)
+# Only the start is matched: a lazy `{.*?};` rescans to the end of the page from every repeated start.
+_CONFIG = re.compile(r"var\s+\$CONFIG\s*=\s*(?=\{)")
 
 
 def _liepin_config(text: str) -> dict:
     m = _CONFIG.search(text)
-    if not m:
-        return {}
-    try:
-        return json.loads(m.group(1))
-    except ValueError:
-        return {}
+    cfg = decode_json_at(text, m.end()) if m else None
+    return cfg if isinstance(cfg, dict) else {}
+
+
+_UPDATED = re.compile(r"(?:\d{4}[-/年.])?\d{1,2}[-/月.]\d{1,2}日?\s*(?:更新|发布)|(?:今天|昨天|前天|\d+\s*(?:小时|天|分钟)前)\s*(?:更新|发布)")
 
 
 def parse_liepin(tree: LexborHTMLParser, text: str, url: str) -> dict | None:
@@ -361,6 +411,12 @@ def parse_liepin(tree: LexborHTMLParser, text: str, url: str) -> dict | None:
         rec["company_name_extracted"] = _t(comp) or clean(cfg.get("compName"))
         info = tree.css_first("section.company-intro-container")
         rec["company_information_extracted"] = html_to_text(info.html) if info is not None else None
+        # The structured date first (JobPosting.datePosted), else the "9月17日更新" the apply box shows.
+        job = _jsonld_posting(tree)
+        posted = clean(str(job.get("datePosted"))) if job is not None and job.get("datePosted") else None
+        if posted is None and (m := _UPDATED.search(apply.text(deep=True, separator=" ") or "")):
+            posted = clean(m.group(0))
+        rec["release_date_extracted"] = posted
         return rec
     head = top
     h1 = head.css_first("h1")
@@ -394,7 +450,7 @@ def listing_liepin(tree: LexborHTMLParser, url: str) -> Listing | None:
         a = it.css_first("a.job-name, div.job-info h3 a, div.job-info a")
         if a is None or not a.attributes.get("href"):
             continue
-        rec = empty_record(urljoin(url, a.attributes["href"]), "liepin")
+        rec = empty_record(_join(url, a.attributes["href"], keep_bad=True), "liepin")
         cond = it.css_first("p.condition")
         spans = [s for s in (_t(n) for n in cond.css("span")) if s] if cond is not None else []
         parts = split_slots(spans)
@@ -415,16 +471,20 @@ def listing_liepin(tree: LexborHTMLParser, url: str) -> Listing | None:
         for a in tree.css("a[href]"):
             href = a.attributes.get("href") or ""
             if _DETAIL_URL["liepin"].search(href):
-                out.add_url(urljoin(url, href))
+                out.add_url(_join(url, href, keep_bad=True))
         if not out.detail_urls:
             return None
-    out.next_urls = _uniq(urljoin(url, a.attributes["href"]) for a in tree.css("div.pager a, div.pagerbar a") if "下一页" in (a.text() or "") and (a.attributes.get("href") or "").startswith(("/", "http")))
+    nexts = [a for a in tree.css("div.pager a, div.pagerbar a") if "下一页" in (a.text() or "")]
+    out.next_urls = _uniq(u for a in nexts if (a.attributes.get("href") or "").startswith(("/", "http")) and (u := _join(url, a.attributes["href"])))
+    # A disabled "下一页" (class disabled, href javascript:) marks the last page.
+    out.last_page = bool(nexts) and all("disabled" in (a.attributes.get("class") or "") for a in nexts)
     return out
 
 
 # ---------------------------------------------------------------- BOSS Zhipin
 
-_JOBINFO = re.compile(r"var\s+_jobInfo\s*=\s*\{(.*?)\};", re.S)
+_JOBINFO = re.compile(r"var\s+_jobInfo\s*=\s*\{")
+_JOBINFO_MAX = 20000  # the object is a few hundred bytes; a missing `};` must not scan the whole page
 
 
 def parse_boss(tree: LexborHTMLParser, text: str, url: str) -> dict | None:
@@ -493,6 +553,9 @@ def parse_boss(tree: LexborHTMLParser, text: str, url: str) -> dict | None:
         job_id = (chat.attributes.get("ka") or "").removeprefix("cpc_job_list_chat_")
     if job_id:
         rec["url_extracted"] = f"https://www.zhipin.com/job_detail/{job_id}.html"
+    # The logged-out pane is a preview (body cut by the login layer, salary masked): keep it, flagged,
+    # so the detail page at url_extracted is fetched for the full posting.
+    rec["is_partial"] = True
     return rec
 
 
@@ -500,7 +563,10 @@ def _jobinfo_field(text: str, key: str) -> str | None:
     m = _JOBINFO.search(text)
     if not m:
         return None
-    f = re.search(rf"\b{key}\s*:\s*'([^']*)'", m.group(1))
+    end = text.find("};", m.end(), m.end() + _JOBINFO_MAX)
+    if end < 0:
+        return None
+    f = re.search(rf"\b{key}\s*:\s*'([^']*)'", text[m.end() : end])
     return clean(f.group(1)) if f else None
 
 
@@ -513,7 +579,7 @@ def listing_boss(tree: LexborHTMLParser, url: str) -> Listing | None:
         a = c.css_first("a.job-name, a.job-card-left")
         if a is None or not a.attributes.get("href"):
             continue
-        rec = empty_record(urljoin("https://www.zhipin.com/", a.attributes["href"]), "boss")
+        rec = empty_record(_join("https://www.zhipin.com/", a.attributes["href"], keep_bad=True), "boss")
         tags = [s for s in (_t(li) for li in c.css("ul.tag-list li")) if s]
         parts = split_slots(tags)
         rec.update(
@@ -567,7 +633,7 @@ def listing_zhaopin(tree: LexborHTMLParser, url: str) -> Listing | None:
         a = tb.css_first("td.zwmc a")
         if a is None or not a.attributes.get("href"):
             continue
-        rec = empty_record(urljoin(url, a.attributes["href"]), "zhaopin")
+        rec = empty_record(_join(url, a.attributes["href"], keep_bad=True), "zhaopin")
         details = {}
         for sp in tb.css("li.newlist_deatil_two span"):
             k, _, v = (_t(sp) or "").partition("：")
@@ -582,7 +648,7 @@ def listing_zhaopin(tree: LexborHTMLParser, url: str) -> Listing | None:
             body_extracted=_t(tb.css_first("li.newlist_deatil_last")),
         )
         out.add(rec)
-    out.next_urls = [urljoin(url, a.attributes["href"]) for a in tree.css("a.next-page") if a.attributes.get("href")]
+    out.next_urls = [u for a in tree.css("a.next-page") if (u := _join(url, a.attributes.get("href")))]
     return out
 
 
@@ -620,7 +686,7 @@ def listing_lagou(tree: LexborHTMLParser, url: str) -> Listing | None:
         a = li.css_first("a.position_link")
         if a is None or not a.attributes.get("href"):
             continue
-        rec = empty_record(urljoin(url, a.attributes["href"]), "lagou")
+        rec = empty_record(_join(url, a.attributes["href"], keep_bad=True), "lagou")
         bot = li.css_first("div.p_bot div.li_b_l")
         req = None
         if bot is not None:
@@ -647,11 +713,14 @@ def listing_lagou(tree: LexborHTMLParser, url: str) -> Listing | None:
 # ---------------------------------------------------------------- JSON-LD JobPosting (LinkedIn, CJOL)
 
 
+_JSONLD_MAX = 20
+
+
 def _jsonld_posting(tree: LexborHTMLParser) -> dict | None:
-    for sc in tree.css('script[type="application/ld+json"]'):
-        try:
-            data = json.loads(sc.text(deep=True) or "")
-        except ValueError:
+    # A page carries one or two JSON-LD blocks; thousands are hostile, the first few are enough.
+    for sc in tree.css('script[type="application/ld+json"]')[:_JSONLD_MAX]:
+        data = loads_json(sc.text(deep=True) or "")
+        if data is None:
             continue
         for obj in data if isinstance(data, list) else [data]:
             if isinstance(obj, dict) and obj.get("@type") == "JobPosting":
@@ -709,6 +778,38 @@ def parse_linkedin(tree: LexborHTMLParser, url: str) -> dict | None:
     return rec
 
 
+_LINKEDIN_VIEW = re.compile(r"^(https?://[^/?#]*linkedin\.c(?:om|n)/jobs/view/[^?#]+)")
+
+
+def listing_linkedin(tree: LexborHTMLParser, url: str) -> Listing | None:
+    """The guest job-search fragment (`<li>` cards of jobs-guest/jobs/api/seeMoreJobPostings) or a full
+    guest search page: each card's `a.base-card__full-link` leads to /jobs/view/<slug>-<id>."""
+    cards = tree.css("div.base-card, div.base-search-card, div.job-search-card")
+    links = tree.css("a.base-card__full-link")
+    if not cards and not links:
+        return None
+    out = Listing()
+    for card in cards or links:
+        a = card if card.tag == "a" else card.css_first("a.base-card__full-link")
+        href = a.attributes.get("href") if a is not None else None
+        if not href:
+            continue
+        # The tail (?position=&pageNum=&refId=&trackingId=) changes on every request: one URL per job.
+        m = _LINKEDIN_VIEW.match(_join(url, href) or "")
+        if m is None:
+            continue
+        rec = empty_record(m.group(1), "linkedin")
+        tm = card.css_first("time")
+        rec.update(
+            title_extracted=_t(card.css_first("h3.base-search-card__title")) or _t(a),
+            company_name_extracted=_t(card.css_first("h4.base-search-card__subtitle")),
+            location_extracted=_t(card.css_first("span.job-search-card__location")),
+            release_date_extracted=_a(tm, "datetime") or _t(tm),
+        )
+        out.add(rec)
+    return out
+
+
 def parse_cjol(tree: LexborHTMLParser, url: str) -> dict | None:
     rec = empty_record(url or _canonical(tree), "cjol")
     job = _jsonld_posting(tree)
@@ -749,6 +850,7 @@ class Listing:
     detail_urls: list[str] = field(default_factory=list)
     postings: list[dict] = field(default_factory=list)
     next_urls: list[str] = field(default_factory=list)
+    last_page: bool = False  # the page says it is the last one (no next page to derive)
 
     def add(self, rec: dict) -> None:
         self.postings.append(rec)

@@ -24,8 +24,10 @@ class PageParseError(Exception):
 
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
-_CHALLENGE_TITLE = re.compile(r"滑动验证|安全验证|人机验证|验证码|访问验证|请稍候|Access Denied|Just a moment|Attention Required|Forbidden|security check", re.I)
-_CHALLENGE_BODY = re.compile(r"nocaptcha|waf_nc_|nc_scale|geetest|slide-verify|slider-verify|verify\.zhipin\.com/|_waf_|captcha-container|x5sec|punish\?", re.I)
+_CHALLENGE_TITLE = re.compile(r"滑动验证|安全验证|人机验证|验证码|访问验证|请稍候|网站防火墙|访问被拦截|Access Denied|Just a moment|Attention Required|Forbidden|security check", re.I)
+# acw_sc__v2: Aliyun's JS challenge (sets that cookie, then reloads); safedog / 安全狗: Safedog's block page.
+# Both are served with status 200, so only their markers tell them from a page without a posting.
+_CHALLENGE_BODY = re.compile(r"nocaptcha|waf_nc_|nc_scale|geetest|slide-verify|slider-verify|verify\.zhipin\.com/|_waf_|captcha-container|x5sec|punish\?|acw_sc__v2|safedog|安全狗", re.I)
 _LOGIN_TITLE = re.compile(r"^(?:用户)?登录|登录[_\-|｜ ]|请登录|sign ?in|log ?in", re.I)
 _NOT_FOUND = re.compile(r"404|页面不存在|页面未找到|找不到页面|职位已(?:下线|关闭|删除|过期)|该职位已|not found", re.I)
 
@@ -59,22 +61,54 @@ def _is_truncated(text: str) -> bool:
     return _HTML_END.search(text, max(0, len(text) - 8192)) is None
 
 
+MAX_PAGE_BYTES = 16 * 1024 * 1024  # real posting pages are < 1 MB; the biggest saved one is ~500 KB
+MAX_DEPTH = 2048  # element nesting; real pages stay under 100, and HTML tree building is quadratic in it
+_TAG_TOKEN = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]{0,15})")
+# Elements that need an explicit end tag; others (p, li, td...) close implicitly and would inflate a count.
+_NESTING = frozenset("div span section article aside header footer nav main ul ol dl table form a b i u s em strong font small big center blockquote label button select".split())
+
+
+def nesting_depth(text: str, limit: int = MAX_DEPTH) -> int:
+    """Element nesting depth of a page, up to `limit`, in one linear scan (no tree is built)."""
+    stack: list[str] = []
+    for m in _TAG_TOKEN.finditer(text):
+        name = m.group(2).lower()
+        if name not in _NESTING:
+            continue
+        if not m.group(1):
+            stack.append(name)
+            if len(stack) >= limit:
+                return len(stack)
+        else:
+            # Pop to the nearest open element of that name; a stray end tag pops nothing.
+            for k in range(len(stack) - 1, max(-1, len(stack) - 65), -1):
+                if stack[k] == name:
+                    del stack[k:]
+                    break
+    return len(stack)
+
+
 def _tree(html: bytes, content_type: str | None = None) -> tuple[str, LexborHTMLParser]:
+    if len(html) > MAX_PAGE_BYTES:
+        raise PageParseError("too_large", f"{len(html):,} bytes (limit {MAX_PAGE_BYTES:,})")
     try:
         text, _ = decode_html(html, content_type)
     except DecodeError as e:
         raise PageParseError("encoding", str(e)) from e
+    if nesting_depth(text) >= MAX_DEPTH:
+        raise PageParseError("too_deep", f"elements nested {MAX_DEPTH}+ deep")
     return text, LexborHTMLParser(text)
 
 
 def _json_doc(text: str) -> object | None:
     if not text[:1024].lstrip().startswith(("{", "[")):
         return None
-    s = text.lstrip()
     try:
-        return json.loads(s)
+        return json.loads(text.lstrip())
     except ValueError:
         return None
+    except RecursionError:  # nested past the parser's stack: hostile, not merely "no posting"
+        raise PageParseError("too_deep", "JSON nested deeper than the parser's stack") from None
 
 
 _STATE = re.compile(r"__INITIAL_STATE__\s*=\s*")
@@ -90,11 +124,8 @@ def _detail(board: str, tree: LexborHTMLParser, text: str, url: str) -> dict | N
     if board == "zhaopin":
         m = _STATE.search(text)
         if m:
-            try:
-                state, _ = json.JSONDecoder().raw_decode(text, m.end())
-            except ValueError:
-                return None
-            return boards.parse_zhaopin_state(state, url)
+            state = boards.decode_json_at(text, m.end())
+            return boards.parse_zhaopin_state(state, url) if state is not None else None
         return None
     if board == "lagou":
         return boards.parse_lagou(tree, url)
@@ -116,6 +147,8 @@ def _listing(board: str, tree: LexborHTMLParser, text: str, url: str) -> Listing
         return boards.listing_zhaopin(tree, url)
     if board == "lagou":
         return boards.listing_lagou(tree, url)
+    if board == "linkedin":
+        return boards.listing_linkedin(tree, url)
     return None
 
 
@@ -123,7 +156,7 @@ def _board_of(html_text: str, url: str, board: str | None) -> str:
     board = board or detect_board(url)
     if board is None:
         # Saved pages without a URL: the canonical link inside the page names the board.
-        m = re.search(r'<link[^>]+rel="canonical"[^>]+href="([^"]+)"', html_text[:20000])
+        m = re.search(r'<link[^<>]+rel="canonical"[^<>]+href="([^"]+)"', html_text[:20000])
         board = detect_board(m.group(1)) if m else None
         board = board or boards.sniff_board(html_text[:300000])
     if board is None or board == "unknown":
@@ -137,6 +170,18 @@ def parse_page(html: bytes, url: str, board: str | None = None, content_type: st
     Raises PageParseError for anything that is not a posting: a challenge or login page, a 404
     page, a truncated download, a listing page, a page of an unknown board.
     """
+    rec, _ = parse_page_flagged(html, url, board, content_type)
+    return rec
+
+
+def parse_page_flagged(html: bytes, url: str, board: str | None = None, content_type: str | None = None) -> tuple[dict, bool]:
+    """parse_page's fields and whether the record is partial (a preview the board cut short)."""
+    rec = _parse_page(html, url, board, content_type)
+    partial = bool(rec.pop("is_partial", False))
+    return rec, partial
+
+
+def _parse_page(html: bytes, url: str, board: str | None, content_type: str | None) -> dict:
     if not html or (len(html) < 4096 and not html.strip()):
         raise PageParseError("empty", "no bytes")
     text, tree = _tree(html, content_type)

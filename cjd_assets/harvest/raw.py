@@ -16,7 +16,7 @@ import polars as pl
 
 from cjd_assets.schema import EXTRACTED_COLUMNS
 
-from .pages import PARSER_VERSION, PageParseError, parse_listing, parse_page
+from .pages import PARSER_VERSION, PageParseError, parse_listing, parse_page_flagged
 
 RAW_PAGES_SCHEMA: dict[str, pl.DataType] = {
     "page_id": pl.Utf8,
@@ -34,8 +34,13 @@ RAW_PAGES_SCHEMA: dict[str, pl.DataType] = {
     "state_reason": pl.Utf8,
     "attempts": pl.Int32,
 }
+# Crawled pages also say which proxy fetched them (credentials removed; null: direct). File harvests
+# have no such column; the warehouse table gains it on the first crawl (warehouse.ensure_table).
+CRAWL_PAGES_SCHEMA: dict[str, pl.DataType] = {**RAW_PAGES_SCHEMA, "proxy": pl.Utf8}
 
-POSTING_COLUMNS: tuple[str, ...] = ("id", "page_id", "harvest_id", *EXTRACTED_COLUMNS, "retrieve_date", "pipeline_version")
+# is_partial: a record cut short by the board (BOSS's logged-out preview pane: body cut, salary masked),
+# to be fetched again from its detail page (url_extracted).
+POSTING_COLUMNS: tuple[str, ...] = ("id", "page_id", "harvest_id", *EXTRACTED_COLUMNS, "retrieve_date", "pipeline_version", "is_partial")
 QUARANTINE_COLUMNS: tuple[str, ...] = ("page_id", "harvest_id", "url", "board", "reason", "detail")
 
 
@@ -80,22 +85,23 @@ def decompress(data: bytes | None, codec: str | None) -> bytes:
     raise ValueError(f"unknown content codec {codec!r}")
 
 
-def empty_raw_pages() -> pl.DataFrame:
-    return pl.DataFrame(schema=RAW_PAGES_SCHEMA)
+def empty_raw_pages(schema: dict[str, pl.DataType] = RAW_PAGES_SCHEMA) -> pl.DataFrame:
+    return pl.DataFrame(schema=schema)
 
 
-def raw_pages_frame(rows: Iterable[dict[str, Any]]) -> pl.DataFrame:
-    """Build raw_pages rows from dicts (missing keys become null), in RAW_PAGES_SCHEMA order and dtypes."""
+def raw_pages_frame(rows: Iterable[dict[str, Any]], schema: dict[str, pl.DataType] = RAW_PAGES_SCHEMA) -> pl.DataFrame:
+    """Build raw_pages rows from dicts (missing keys become null), in `schema` order and dtypes."""
     rows = list(rows)
     if not rows:
-        return empty_raw_pages()
-    cols = {name: [r.get(name) for r in rows] for name in RAW_PAGES_SCHEMA}
-    return pl.DataFrame(cols, schema=RAW_PAGES_SCHEMA)
+        return empty_raw_pages(schema)
+    cols = {name: [r.get(name) for r in rows] for name in schema}
+    return pl.DataFrame(cols, schema=schema)
 
 
 def empty_postings() -> pl.DataFrame:
     schema: dict[str, pl.DataType] = {c: pl.Utf8 for c in POSTING_COLUMNS}
     schema["retrieve_date"] = pl.Datetime("us", "UTC")
+    schema["is_partial"] = pl.Boolean
     return pl.DataFrame(schema=schema)
 
 
@@ -131,6 +137,7 @@ def _record_postings(rec: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         *EXTRACTED_COLUMNS,
         pl.col("fetch_time").alias("retrieve_date"),
         pl.lit(PARSER_VERSION).alias("pipeline_version"),
+        pl.lit(False).alias("is_partial"),
     )
     return postings, quarantine
 
@@ -159,47 +166,17 @@ def parse_pages(pages: pl.DataFrame, listing_postings: bool = False) -> tuple[pl
     qrows: list[dict] = []
     html_pages = fetched.filter(pl.col("page_kind") != "record")
     for r in html_pages.iter_rows(named=True):
-        base = {"page_id": r["page_id"], "harvest_id": r["harvest_id"], "url": r["url"], "board": r["board"]}
-        why = _status_reason(r["http_status"])
-        if why is not None:
-            qrows.append({**base, "reason": why, "detail": f"HTTP {r['http_status']}"})
-            continue
+        page_rows: list[dict] = []
         try:
-            body = decompress(r["content"], r["content_codec"])
-        except Exception as e:  # zlib.error, zstd.ZstdError, unknown codec
-            qrows.append({**base, "reason": "corrupt_content", "detail": str(e)})
-            continue
-        board = r["board"] if r["board"] not in (None, "unknown") else None
-        extra = {"retrieve_date": r["fetch_time"], "page_id": r["page_id"], "harvest_id": r["harvest_id"], "pipeline_version": PARSER_VERSION}
-        is_listing = r["page_kind"] == "listing"
-        if not is_listing:
-            try:
-                rec = parse_page(body, r["url"] or "", board, content_type=r["content_type"])
-                rows.append({**rec, **extra, "id": _posting_id(r["page_id"])})
-                continue
-            except PageParseError as e:
-                if e.reason != "listing_page":
-                    qrows.append({**base, "reason": e.reason, "detail": str(e)})
-                    continue
-                is_listing = True  # a saved page whose URL did not tell: its markup did
-        try:
-            listing = parse_listing(body, r["url"] or "", board, content_type=r["content_type"])
-        except PageParseError as e:
-            if e.reason == "not_a_listing":  # a posting behind a URL that looked like a listing
-                try:
-                    rec = parse_page(body, r["url"] or "", board, content_type=r["content_type"])
-                    rows.append({**rec, **extra, "id": _posting_id(r["page_id"])})
-                    continue
-                except PageParseError as e2:
-                    e = e2
-            qrows.append({**base, "reason": e.reason, "detail": str(e)})
-            continue
-        if listing_postings:
-            for i, rec in enumerate(listing.postings):
-                rows.append({**rec, **extra, "id": _posting_id(r["page_id"], i)})
+            _parse_one(r, listing_postings, page_rows, qrows)
+            rows.extend(page_rows)
+        except Exception as e:  # noqa: BLE001 - one hostile page is quarantined alone, never fails the partition
+            qrows.append({"page_id": r["page_id"], "harvest_id": r["harvest_id"], "url": r["url"], "board": r["board"],
+                          "reason": "parser_error", "detail": f"{type(e).__name__}: {str(e)[:200]}"})
     if rows:
         schema = empty_postings().schema
-        post_frames.append(pl.DataFrame([{c: row.get(c) for c in POSTING_COLUMNS} for row in rows], schema=schema))
+        post_frames.append(pl.DataFrame([{c: row.get(c) for c in POSTING_COLUMNS} | {"is_partial": bool(row.get("is_partial"))}
+                                         for row in rows], schema=schema))
     if qrows:
         quar_frames.append(pl.DataFrame(qrows, schema=empty_quarantine().schema))
     postings = pl.concat([f for f in post_frames if f.height] or [empty_postings()], how="vertical_relaxed")
@@ -207,17 +184,63 @@ def parse_pages(pages: pl.DataFrame, listing_postings: bool = False) -> tuple[pl
     return postings.select(POSTING_COLUMNS), quarantine.select(QUARANTINE_COLUMNS)
 
 
+def _parse_one(r: dict, listing_postings: bool, rows: list[dict], qrows: list[dict]) -> None:
+    """Parse one fetched HTML page into posting rows or one quarantine row (appended in place)."""
+    base = {"page_id": r["page_id"], "harvest_id": r["harvest_id"], "url": r["url"], "board": r["board"]}
+    why = _status_reason(r["http_status"])
+    if why is not None:
+        qrows.append({**base, "reason": why, "detail": f"HTTP {r['http_status']}"})
+        return
+    try:
+        body = decompress(r["content"], r["content_codec"])
+    except Exception as e:  # zlib.error, zstd.ZstdError, unknown codec
+        qrows.append({**base, "reason": "corrupt_content", "detail": str(e)})
+        return
+    board = r["board"] if r["board"] not in (None, "unknown") else None
+    extra = {"retrieve_date": r["fetch_time"], "page_id": r["page_id"], "harvest_id": r["harvest_id"], "pipeline_version": PARSER_VERSION}
+    is_listing = r["page_kind"] == "listing"
+    if not is_listing:
+        try:
+            rec, partial = parse_page_flagged(body, r["url"] or "", board, content_type=r["content_type"])
+            rows.append({**rec, **extra, "id": _posting_id(r["page_id"]), "is_partial": partial})
+            return
+        except PageParseError as e:
+            if e.reason != "listing_page":
+                qrows.append({**base, "reason": e.reason, "detail": str(e)})
+                return
+            is_listing = True  # a saved page whose URL did not tell: its markup did
+    try:
+        listing = parse_listing(body, r["url"] or "", board, content_type=r["content_type"])
+    except PageParseError as e:
+        if e.reason == "not_a_listing":  # a posting behind a URL that looked like a listing
+            try:
+                rec, partial = parse_page_flagged(body, r["url"] or "", board, content_type=r["content_type"])
+                rows.append({**rec, **extra, "id": _posting_id(r["page_id"]), "is_partial": partial})
+                return
+            except PageParseError as e2:
+                e = e2
+        qrows.append({**base, "reason": e.reason, "detail": str(e)})
+        return
+    if listing_postings:
+        for i, rec in enumerate(listing.postings):
+            rows.append({**rec, **extra, "id": _posting_id(r["page_id"], i)})
+
+
 def url_states(pages: pl.DataFrame, quarantine: pl.DataFrame) -> dict[str, int]:
     """Final state counts: every page is exactly one of parsed, quarantined, blocked, failed."""
     quarantined = set(quarantine["page_id"].to_list()) if quarantine.height else set()
     fetched = pages.filter(pl.col("crawl_state") == "fetched")
     n_q = int(fetched["page_id"].is_in(list(quarantined)).sum()) if quarantined else 0
-    return {
+    out = {
         "parsed": fetched.height - n_q,
         "quarantined": n_q,
         "blocked": int((pages["crawl_state"] == "blocked").sum()),
         "failed": int((pages["crawl_state"] == "failed").sum()),
     }
+    # Deferred: the board asked for a pause (a long Retry-After); the next crawl run fetches them when due.
+    if (deferred := int((pages["crawl_state"] == "deferred").sum())):
+        out["deferred"] = deferred
+    return out
 
 
 def record_json(fields: dict[str, Any]) -> bytes:

@@ -61,6 +61,12 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
     m = _META_CHARSET.search(head)
     if m and (enc := _norm_encoding(m.group(1).decode("ascii", "ignore"))):
         candidates.append(enc)
+    if candidates and candidates[0] in _WEAK_LABELS and not body.isascii():
+        # ISO-8859-1 is the HTTP default a misconfigured server sends for any page: it decodes every
+        # byte string, so it is tried last, after the page's own meta tag and a sniff.
+        weak = candidates.pop(0)
+        sniffed = _sniff_cjk(body)
+        candidates += ([sniffed] if sniffed else []) + [weak]
     for enc in candidates:
         if enc == "gb18030" and not body.isascii():
             # GB18030 decodes almost any byte string, so a page mislabelled GBK that is really UTF-8
@@ -80,6 +86,22 @@ def decode_html(body: bytes, content_type: str | None = None) -> tuple[str, str]
     return _detect(body)
 
 
+_WEAK_LABELS = frozenset({"latin-1", "iso8859-1", "cp1252", "ascii"})
+_CJK = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef]")
+
+
+def _sniff_cjk(body: bytes) -> str | None:
+    """utf-8 or gb18030 when the page's non-ASCII text decodes strictly to mostly Chinese under it."""
+    for enc in ("utf-8", "gb18030"):
+        text = _try(body, enc)
+        if text is None:
+            continue
+        wide = [c for c in text if ord(c) > 127]
+        if wide and sum(1 for c in wide if _CJK.match(c)) >= 0.8 * len(wide):
+            return enc
+    return None
+
+
 def _detect(body: bytes) -> tuple[str, str]:
     best = from_bytes(body).best()
     if best is None or best.encoding is None:
@@ -87,9 +109,25 @@ def _detect(body: bytes) -> tuple[str, str]:
     return str(best), _norm_encoding(best.encoding) or best.encoding
 
 
-_BREAK = re.compile(r"<br\s*/?>|</?(?:p|div|li|dd|dt|tr|h[1-6]|ul|ol|table|section|dl)\b[^>]*>", re.I)
-_TAG = re.compile(r"<[^>]+>")
-_DROP = re.compile(r"<(script|style|template)\b.*?</\1>", re.I | re.S)
+# [^<>] rather than [^>]: a `<` never closed must not make every later `<` scan to the end (quadratic).
+_BREAK = re.compile(r"<br\s*/?>|</?(?:p|div|li|dd|dt|tr|h[1-6]|ul|ol|table|section|dl)\b[^<>]*>", re.I)
+_TAG = re.compile(r"<[^<>]+>")
+_DROP_OPEN = re.compile(r"<(script|style|template)\b", re.I)
+
+
+def _drop_blocks(s: str) -> str:
+    """Remove script/style/template elements; an unclosed one runs to the end (one scan, no regex rescan)."""
+    out, pos, low = [], 0, None
+    while (m := _DROP_OPEN.search(s, pos)) is not None:
+        out.append(s[pos : m.start()])
+        low = low if low is not None else s.lower()
+        end = low.find(f"</{m.group(1).lower()}", m.end())
+        if end < 0:
+            return "".join(out)
+        close = s.find(">", end)
+        pos = len(s) if close < 0 else close + 1
+    out.append(s[pos:])
+    return "".join(out)
 _SPACES = re.compile(r"[ \t\r\f\v\u3000\xa0]+")
 
 
@@ -97,7 +135,7 @@ def html_to_text(fragment: str | None) -> str | None:
     """Plain text of an HTML fragment: one line per paragraph, line break or list item."""
     if not fragment:
         return None
-    s = _DROP.sub("", fragment)
+    s = _drop_blocks(fragment)
     s = _BREAK.sub("\n", s)
     s = _TAG.sub("", s)
     s = _html.unescape(s)

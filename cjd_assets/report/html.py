@@ -8,6 +8,8 @@ from datetime import date, datetime
 
 import polars as pl
 
+from cjd_assets.md import escape_cell
+
 
 def format_cell(column: str, value) -> str:
     """Display text of one cell: shares as percentages, p-values in 3 significant digits, counts and
@@ -39,7 +41,7 @@ def format_cell(column: str, value) -> str:
 def to_markdown(df: pl.DataFrame, max_rows: int = 20) -> str:
     """A Markdown table of the first max_rows rows for Dagster metadata previews."""
     def cell(col: str, v) -> str:
-        return format_cell(col, v).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+        return escape_cell(format_cell(col, v))
 
     head = "| " + " | ".join(str(c).replace("|", "\\|") for c in df.columns) + " |"
     sep = "| " + " | ".join("---" for _ in df.columns) + " |"
