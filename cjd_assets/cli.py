@@ -103,7 +103,7 @@ def ingest(args: argparse.Namespace) -> None:
     missing = [f for f in args.files if not Path(f).exists()]
     if missing:
         raise SystemExit(f"no such harvest file: {', '.join(missing)}")
-    failed = []
+    failed, ran = [], 0
     for f in args.files:
         # A copy kept in the lake under its content digest: two files never share a partition, and the
         # same bytes given again are the same harvest (run again only if it has not succeeded).
@@ -113,13 +113,17 @@ def ingest(args: argparse.Namespace) -> None:
             print(f"[cjd] {f}: same content as harvest {key}, already ingested")
             continue
         instance.add_dynamic_partitions(harvests.name, [key])
+        ran += 1
         try:
             _run(defs, "harvest_job", instance, partition_key=key)
         except SystemExit as e:  # the other files are still ingested; the exit status says one failed
             print(e, file=sys.stderr)
             failed.append(f)
-    _run(defs, "analysis_job", instance)
-    _print_outputs(resources)
+    if ran > len(failed):
+        _run(defs, "analysis_job", instance)
+        _print_outputs(resources)
+    elif not failed:
+        print("[cjd] nothing new to ingest (`cjd analyse` re-runs the analysis)")
     if failed:
         raise SystemExit(f"not ingested: {', '.join(failed)} (run `cjd ingest` on them again once fixed)")
 
