@@ -66,7 +66,11 @@ def harvest_file_sensor(context: dg.SensorEvaluationContext, lake: Lake) -> dg.S
     for name, sig in now_seen.items():
         if previous.get(name) != sig:
             continue  # new or still changing: look again next tick
-        claimed = ld.claim(landing / name, lake_dir)
+        try:
+            claimed = ld.claim(landing / name, lake_dir)
+        except OSError as e:  # taken by a backfill meanwhile, or unreadable: it stays visible in the log
+            context.log.warning(f"{name}: not claimed ({e})")
+            continue
         short = claimed.digest[: ld.KEY_DIGEST_LEN]
         if short in known:
             context.log.info(f"{name}: same content as harvest {known[short]}" + (" (kept once)" if claimed.duplicate else ""))

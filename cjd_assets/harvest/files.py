@@ -52,8 +52,6 @@ def export_as_extracted(df: pl.DataFrame, mapping: dict[str, str] | None = None)
         for src, dst in mapping.items() if src in df.columns
     )
 _HTML_EXT = (".html", ".htm", ".shtml")
-# What read_harvest_file reads, by lower-cased name ending (EXPORT.CSV is a CSV); a folder is saved pages.
-HARVEST_SUFFIXES = (".parquet", ".jsonl", ".ndjson", ".json", ".csv", ".warc", ".warc.gz", *_HTML_EXT)
 
 
 def read_harvest_file(path: Path, harvest_id: str, mapping: dict[str, str] | None = None) -> pl.DataFrame:
@@ -105,7 +103,7 @@ def _malformed_records(bad: list[tuple[int, str, str]], harvest_id: str, source_
     """raw_pages rows for lines that could not be read: their text as it was, and why."""
     return raw_pages_frame(
         {
-            "page_id": make_page_id(harvest_id, source_name, f"line {line}"),
+            "page_id": make_page_id(harvest_id, source_name, "malformed", str(line)),
             "harvest_id": harvest_id,
             "board": "unknown",
             "page_kind": "record",
@@ -461,4 +459,4 @@ def file_digest(path: Path) -> str:
     return h.hexdigest()
 
 
-__all__ = ["DEFAULT_MAPPING", "HARVEST_SUFFIXES", "HarvestFileError", "RAW_PAGES_SCHEMA", "read_harvest_file", "records_to_raw_pages", "sniff_board"]
+__all__ = ["DEFAULT_MAPPING", "HarvestFileError", "RAW_PAGES_SCHEMA", "read_harvest_file", "records_to_raw_pages", "sniff_board"]

@@ -169,9 +169,12 @@ def find_harvest_file(lake_dir: Path, landing: Path, key: str) -> Path | None:
     if landing.is_dir():
         for p in sorted(landing.iterdir()):
             if is_landed_entry(p) and file_partition_key(p.name, "0" * 40)[: -KEY_DIGEST_LEN] == key[: -KEY_DIGEST_LEN]:
-                digest = harvest_digest(p)
-                if digest.startswith(short):
-                    return claim(p, lake_dir, digest=digest).path
+                try:
+                    digest = harvest_digest(p)
+                    if digest.startswith(short):
+                        return claim(p, lake_dir, digest=digest).path
+                except FileNotFoundError:  # claimed by the sensor meanwhile
+                    return kept_file(lake_dir, short)
     rejected = _in(landing / REJECTED_DIR, short)
     if rejected is not None:
         reason = rejected.with_name(rejected.name + ".reason.txt")
