@@ -244,7 +244,7 @@ def test_chinese_encodings_decode_right(real_postings, tmp_path):
 
 def test_one_broken_jsonl_line_is_quarantined_alone(real_postings, tmp_path):
     sample = real_postings.slice(1000, 100).select(EXPORT_COLUMNS)
-    lines = sample.write_ndjson().splitlines()
+    lines = sample.write_ndjson().rstrip("\n").split("\n")
     lines[49] = lines[49][:40]  # line 50 cut off in the middle of a string
     lines[70] = "[1, 2]"  # JSON, but not a record
     (tmp_path / "broken.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -76,3 +76,12 @@ def test_partial_and_hidden_entries_are_not_harvests(tmp_path):
         assert not ld.is_landed_entry(tmp_path / name)
     for name in ("EXPORT.CSV", "猎聘.csv", "notes.txt", "pages"):
         assert ld.is_landed_entry(tmp_path / name)
+
+
+def test_folder_of_saved_pages_is_kept_whole(html_samples, tmp_path):
+    from cjd_assets.harvest import read_harvest_file
+
+    kept = ld.claim(html_samples, tmp_path / "lake", keep_source=True)
+    assert kept.path.is_dir() and kept.path.name == html_samples.name
+    assert ld.harvest_digest(kept.path) == kept.digest  # the same files, the same digest
+    assert read_harvest_file(kept.path, "h").height == read_harvest_file(html_samples, "h").height == 17

@@ -195,7 +195,7 @@ def test_upper_case_suffixes_and_ndjson_are_harvested(daemon, export):
 
 def test_list_column_and_broken_jsonl_line_do_not_stop_a_file(daemon, export):
     export(30).with_columns(pl.col("location_text").str.split("-")).write_parquet(daemon.landing / "lists.parquet")
-    lines = export(100).write_ndjson().splitlines()
+    lines = export(100).write_ndjson().rstrip("\n").split("\n")
     lines[49] = lines[49][:40]
     (daemon.landing / "broken.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     daemon.tick(2)
