@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -117,25 +116,40 @@ def demo(args: argparse.Namespace) -> None:
 
 def ingest(args: argparse.Namespace) -> None:
     from cjd_assets.definitions import build_definitions
-    from cjd_assets.partitions import file_partition_key, harvests
+    from cjd_assets.harvest import landing
+    from cjd_assets.partitions import HARVEST_ASSET, file_key_for, harvests
     from cjd_assets.resources import default_resources
 
     resources = default_resources()
     defs = build_definitions(resources)
     instance = _instance()
-    landing = resources["lake"].landing
+    lake = Path(resources["lake"].directory)
+    missing = [f for f in args.files if not Path(f).exists()]
+    if missing:
+        raise SystemExit(f"no such harvest file: {', '.join(missing)}")
+    failed, ran = [], 0
     for f in args.files:
-        src = Path(f)
-        if not src.exists():
-            raise SystemExit(f"no such harvest file: {src}")
-        dest = landing / src.name
-        if src.resolve() != dest.resolve():
-            (shutil.copytree if src.is_dir() else shutil.copy2)(src, dest)
-        key = file_partition_key(src.name)
+        # A copy kept in the lake under its content digest: two files never share a partition, and the
+        # same bytes given again are the same harvest (run again only if it has not succeeded).
+        kept = landing.claim(Path(f), lake, keep_source=True)
+        key = file_key_for(instance, Path(f).name, kept.digest)
+        if key in instance.get_materialized_partitions(HARVEST_ASSET):
+            print(f"[cjd] {f}: same content as harvest {key}, already ingested")
+            continue
         instance.add_dynamic_partitions(harvests.name, [key])
-        _run(defs, "harvest_job", instance, partition_key=key)
-    _run(defs, "analysis_job", instance)
-    _print_outputs(resources)
+        ran += 1
+        try:
+            _run(defs, "harvest_job", instance, partition_key=key)
+        except SystemExit as e:  # the other files are still ingested; the exit status says one failed
+            print(e, file=sys.stderr)
+            failed.append(f)
+    if ran > len(failed):
+        _run(defs, "analysis_job", instance)
+        _print_outputs(resources)
+    elif not failed:
+        print("[cjd] nothing new to ingest (`cjd analyse` re-runs the analysis)")
+    if failed:
+        raise SystemExit(f"not ingested: {', '.join(failed)} (run `cjd ingest` on them again once fixed)")
 
 
 def analyse(args: argparse.Namespace) -> None:

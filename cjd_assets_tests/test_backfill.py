@@ -15,7 +15,8 @@ import pytest
 from cjd_assets import normalize
 from cjd_assets.definitions import build_definitions, harvest_job_from_environment
 from cjd_assets.demo.corpus import generate_corpus, write_demo_annotations
-from cjd_assets.partitions import file_partition_key, harvests
+from cjd_assets.harvest.landing import landed_partition_key
+from cjd_assets.partitions import harvests
 from cjd_assets.resources import default_resources
 
 pytestmark = pytest.mark.slow
@@ -51,7 +52,7 @@ def env(tmp_path_factory):
 def _land(env, i: int) -> str:
     name = f"harvest_{i:02d}.parquet"
     env["postings"].slice(i * PER_PART, PER_PART).write_parquet(env["landing"] / name)
-    return file_partition_key(name)
+    return landed_partition_key(env["landing"] / name)
 
 
 def _analysis(instance) -> None:

@@ -96,8 +96,8 @@ def test_page_filed_as_listing_that_is_a_posting(html_samples):
 
 def test_malformed_files_raise_clear_errors(tmp_path):
     bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"title": "a", "body": "b"}\n{"title": \n', "utf-8")
-    with pytest.raises(HarvestFileError, match="bad.jsonl"):
+    bad.write_text('{"title": \n{"body": \n', "utf-8")
+    with pytest.raises(HarvestFileError, match="bad.jsonl: no readable rows; 2 malformed, the first: line 1: not JSON"):
         read_harvest_file(bad, "h")
     (tmp_path / "empty.csv").write_bytes(b"")
     with pytest.raises(HarvestFileError, match="empty file"):
@@ -172,3 +172,128 @@ def test_raw_postings_rebuild_from_raw_pages_alone(html_samples):
     assert a.equals(b) and a.height == 4
     assert set(a.columns) >= set(EXTRACTED_COLUMNS) | {"id", "page_id", "harvest_id", "retrieve_date", "pipeline_version"}
     assert a["retrieve_date"].dtype == pl.Datetime("us", "UTC")
+
+
+# Export files as Chinese users hand them over (issue 19): real rows, written the way their tools write them.
+EXPORT_COLUMNS = ["uid", "source_board", "title", "company", "body", "salary_text", "location_text",
+                  "education_text", "experience_text", "release_date_text", "url"]
+
+
+def _stored(path, harvest_id="h-x"):
+    pages = read_harvest_file(path, harvest_id)
+    return pages, *parse_pages(pages)
+
+
+def test_suffixes_are_case_insensitive_and_ndjson_is_jsonl(real_postings, tmp_path):
+    sample = real_postings.slice(500, 25).select(EXPORT_COLUMNS)
+    sample.write_csv(tmp_path / "EXPORT.CSV")
+    sample.write_parquet(tmp_path / "X.Parquet")
+    sample.write_ndjson(tmp_path / "y.ndjson")
+    for name in ("EXPORT.CSV", "X.Parquet", "y.ndjson"):
+        _, postings, quarantine = _stored(tmp_path / name)
+        assert postings["title_extracted"].to_list() == sample["title"].to_list(), name
+        assert quarantine.height == 0
+
+
+def test_list_and_struct_columns_are_kept_as_json_text(real_postings, tmp_path):
+    sample = real_postings.slice(600, 30).select(EXPORT_COLUMNS).with_columns(
+        pl.col("location_text").str.split("-"),  # ["上海", "浦东新区"]
+        pl.struct(pl.col("salary_text").alias("text")).alias("salary_text"),
+    )
+    sample.write_parquet(tmp_path / "lists.parquet")
+    sample.write_ndjson(tmp_path / "lists.jsonl")
+    for name in ("lists.parquet", "lists.jsonl"):
+        _, postings, quarantine = _stored(tmp_path / name)
+        assert postings.height == 30 and quarantine.height == 0
+        import json
+        assert [json.loads(v) if v else None for v in postings["location_extracted"]] == [
+            v or None for v in sample["location_text"].to_list()]
+        assert json.loads(postings["salary_extracted"][0]) == sample["salary_text"][0]
+
+
+def test_chinese_encodings_decode_right(real_postings, tmp_path):
+    import jionlp as jio
+
+    sample = real_postings.slice(700, 300).select("uid", "source_board", "title", "company",
+                                                  pl.col("body").str.slice(0, 120), "url")
+    # Big5 is traditional Chinese (Taiwan, Hong Kong): the same postings converted, kept where Big5 has every
+    # character.
+    trad = sample.with_columns(pl.col(c).map_elements(jio.sim2tra, return_dtype=pl.Utf8) for c in ("title", "company", "body"))
+
+    def encodes(row, enc):
+        try:
+            return all((row[c] or "").encode(enc) is not None for c in ("title", "company", "body", "uid", "url"))
+        except UnicodeEncodeError:
+            return False
+
+    big5 = trad.filter(pl.Series([encodes(r, "big5") for r in trad.iter_rows(named=True)]))
+    gbk = sample.filter(pl.Series([encodes(r, "gbk") for r in sample.iter_rows(named=True)]))
+    assert big5.height >= 40 and gbk.height >= 100
+    cases = {"big5.csv": (big5, big5.write_csv().encode("big5")),
+             "gbk.csv": (gbk, gbk.write_csv().encode("gbk")),
+             "gb18030.csv": (sample, sample.write_csv().encode("gb18030")),
+             "utf16.csv": (sample, sample.write_csv().encode("utf-16")),  # Excel's "Unicode text": BOM + UTF-16LE
+             "utf8bom.csv": (sample, b"\xef\xbb\xbf" + sample.write_csv().encode("utf-8")),
+             "gb18030.jsonl": (sample, sample.write_ndjson().encode("gb18030"))}
+    for name, (rows, data) in cases.items():
+        (tmp_path / name).write_bytes(data)
+        _, postings, _ = _stored(tmp_path / name)
+        assert postings["title_extracted"].to_list() == rows["title"].to_list(), name
+        assert postings["company_name_extracted"].to_list() == [c or None for c in rows["company"]], name
+
+
+def test_one_broken_jsonl_line_is_quarantined_alone(real_postings, tmp_path):
+    sample = real_postings.slice(1000, 100).select(EXPORT_COLUMNS)
+    lines = sample.write_ndjson().rstrip("\n").split("\n")
+    lines[49] = lines[49][:40]  # line 50 cut off in the middle of a string
+    lines[70] = "[1, 2]"  # JSON, but not a record
+    (tmp_path / "broken.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    pages, postings, quarantine = _stored(tmp_path / "broken.jsonl")
+    assert pages.height == 100
+    assert postings.height == 98
+    assert postings["title_extracted"].to_list() == [t for i, t in enumerate(sample["title"]) if i not in (49, 70)]
+    assert quarantine["reason"].to_list() == ["malformed_record", "malformed_record"]
+    assert quarantine["detail"][0].startswith("broken.jsonl line 50: not JSON")
+    assert quarantine["detail"][1] == "broken.jsonl line 71: a JSON list, not an object"
+    assert url_states(pages, quarantine) == {"parsed": 98, "quarantined": 2, "blocked": 0, "failed": 0}
+    # The bad line is kept as it was, to be fixed by hand.
+    bad = pages.filter(pl.col("page_id") == quarantine["page_id"][0])
+    assert decompress(bad["content"][0], bad["content_codec"][0]).decode() == lines[49]
+
+
+def test_csv_row_with_wrong_field_count_is_quarantined_alone(real_postings, tmp_path):
+    sample = real_postings.slice(1200, 40).select(EXPORT_COLUMNS)
+    # A row with two extra fields, on a line of its own (the first rows' bodies span several lines).
+    header_and_rows = sample.head(5).write_csv() + "x,y," + sample.slice(5, 1).write_csv(include_header=False) + sample.slice(6).write_csv(include_header=False)
+    (tmp_path / "ragged.csv").write_text(header_and_rows, encoding="utf-8")
+    pages, postings, quarantine = _stored(tmp_path / "ragged.csv")
+    assert postings.height == 39 and quarantine.height == 1
+    assert postings["title_extracted"].to_list() == sample["title"].to_list()[:5] + sample["title"].to_list()[6:]
+    assert "13 fields, the header has 11" in quarantine["detail"][0]
+
+
+@pytest.mark.parametrize("kind", ["csv_in_quotes", "csv_mid_row", "jsonl", "parquet", "utf8_mid_char"])
+def test_files_cut_short_are_rejected_not_half_read(real_postings, tmp_path, kind):
+    sample = real_postings.slice(1300, 20).select(EXPORT_COLUMNS)
+    text = sample.write_csv()
+    if kind == "csv_in_quotes":  # cut 10 characters into a quoted body (one with line breaks) past row 10
+        quoted = next(b for b in sample["body"][10:] if '"' + b in text)
+        path, data = tmp_path / "cut.csv", text[: text.index('"' + quoted) + 11].encode()
+    elif kind == "csv_mid_row":  # cut after the company of the last row, before its body
+        last = sample.row(-1, named=True)
+        at = text.rindex(last["uid"]) + len(last["uid"]) + 1
+        path, data = tmp_path / "cut.csv", text[:at].encode()
+    elif kind == "jsonl":
+        js = sample.write_ndjson()
+        path, data = tmp_path / "cut.jsonl", js[: len(js) // 2].encode()
+    elif kind == "parquet":
+        buf = io.BytesIO()
+        sample.write_parquet(buf)
+        path, data = tmp_path / "cut.parquet", buf.getvalue()[: len(buf.getvalue()) // 2]
+    else:
+        raw = text.encode()
+        lead = max(i for i, b in enumerate(raw) if b >= 0xC0)  # the first byte of the last Chinese character
+        path, data = tmp_path / "cut.csv", raw[: lead + 1]
+    path.write_bytes(data)
+    with pytest.raises(HarvestFileError, match="incomplete"):
+        read_harvest_file(path, "h")

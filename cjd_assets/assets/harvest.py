@@ -1,27 +1,14 @@
 """Stage 1: raw pages and the postings parsed from them, one `harvests` partition per crawl or file."""
 
-import shutil
 from pathlib import Path
 
 import dagster as dg
 
 from cjd_assets import harvest as hv
 from cjd_assets import warehouse as wh
-from cjd_assets.partitions import CRAWL_PREFIX, FILE_PREFIX, file_partition_key, harvests
+from cjd_assets.harvest import landing
+from cjd_assets.partitions import CRAWL_PREFIX, FILE_PREFIX, harvests
 from cjd_assets.resources import CrawlerSettings, Lake, Warehouse
-
-HARVESTED_DIR = "harvested"  # under the lake: files already ingested, kept so a partition can be re-run
-REJECTED_DIR = "rejected"  # under the landing zone: files that failed, moved aside with their reason
-
-
-def find_harvest_file(lake: Lake, partition_key: str) -> Path | None:
-    """The landed file behind a `file-…` partition, in the landing zone or among files already ingested."""
-    for folder in (lake.landing, Path(lake.directory) / HARVESTED_DIR):
-        if folder.is_dir():
-            for p in sorted(folder.iterdir()):
-                if p.name != REJECTED_DIR and file_partition_key(p.name) == partition_key:
-                    return p
-    return None
 
 
 def _crawl(context: dg.AssetExecutionContext, lake: Lake, crawler: CrawlerSettings, key: str):
@@ -72,21 +59,17 @@ def raw_pages(
     if key.startswith(CRAWL_PREFIX):
         pages = _crawl(context, lake, crawler, key)
     elif key.startswith(FILE_PREFIX):
-        path = find_harvest_file(lake, key)
+        # The file is kept in the lake under its digest before and after: a failure below (a DuckDB lock)
+        # leaves it there, and the sensor requests the partition again.
+        path = landing.find_harvest_file(Path(lake.directory), lake.landing, key)
         if path is None:
-            raise dg.Failure(description=f"No landed file for partition {key} in {lake.landing}")
+            raise dg.Failure(description=f"No harvest file for partition {key} in {lake.landing} or the lake")
         try:
             pages = hv.read_harvest_file(path, key)
             extra = hv.read_export_extra(path)
         except hv.HarvestFileError as err:
-            rejected = lake.landing / REJECTED_DIR
-            rejected.mkdir(exist_ok=True)
-            shutil.move(str(path), rejected / path.name)
-            (rejected / f"{path.name}.reason.txt").write_text(str(err), encoding="utf-8")
-            raise dg.Failure(description=f"{path.name} is not a readable harvest and was moved aside: {err}")
-        if path.parent == lake.landing:
-            archived = lake.path(HARVESTED_DIR, path.name)
-            shutil.move(str(path), archived)
+            moved = landing.reject(path, lake.landing, str(err))
+            raise dg.Failure(description=f"{path.name} is not a readable harvest and was moved to {moved.parent}: {err}")
     else:
         raise dg.Failure(description=f"Unknown harvest partition {key!r}: keys start with crawl- or file-")
 

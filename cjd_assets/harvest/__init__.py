@@ -2,6 +2,7 @@
 
 - parse_page / parse_listing: one page's bytes -> extracted fields (per-board adapters in boards.py)
 - read_harvest_file: an export (JSONL/CSV/JSON/Parquet), a folder of saved pages or a WARC -> raw_pages
+- landing: dropped files kept in the lake under their content digest, one harvest partition each
 - run_crawl / store_pages: a resumable async crawl into a SQLite store -> raw_pages
 - parse_pages / url_states: raw_pages -> (raw_postings, quarantine), and every URL's final state
 """

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import html
+import io
+import json
 import re
 import zlib
 from datetime import datetime, timezone
@@ -16,7 +19,7 @@ from cjd_assets.schema import BOARDS, EXTRACTED_COLUMNS
 from .boards import detect_board, sniff_board, url_page_kind
 from .export_format import EXTRA_COLUMN, crawl_times, fill_from_extra
 from .pages import detect_block
-from .raw import CODEC, RAW_PAGES_SCHEMA, compress, make_page_id, raw_pages_frame
+from .raw import CODEC, MALFORMED_RECORD, RAW_PAGES_SCHEMA, compress, make_page_id, raw_pages_frame
 from .text import DecodeError, decode_html
 
 
@@ -60,7 +63,9 @@ def read_harvest_file(path: Path, harvest_id: str, mapping: dict[str, str] | Non
     """raw_pages rows for one harvest file.
 
     mapping: {file column: extracted field or 'record_key'}; default = the columns of
-    shared/data/real_postings/postings.parquet. Raises HarvestFileError on malformed input.
+    shared/data/real_postings/postings.parquet. Raises HarvestFileError on a file that cannot be read or
+    is incomplete (a copy cut short). A JSONL line or CSV row that cannot be read is kept as a record
+    marked malformed (parse_pages quarantines it with its line number); the rest of the file is read.
     """
     path = Path(path)
     if not path.exists():
@@ -74,41 +79,190 @@ def read_harvest_file(path: Path, harvest_id: str, mapping: dict[str, str] | Non
         return _html_pages([path], path.parent, harvest_id)
     if path.stat().st_size == 0:
         raise HarvestFileError(f"{path}: empty file")
+    bad: list[tuple[int, str, str]] = []
     try:
         if name.endswith(".parquet"):
-            df = pl.read_parquet(path)
+            df = _read_parquet(path)
         elif name.endswith((".jsonl", ".ndjson")):
-            df = pl.read_ndjson(path, infer_schema_length=None)
+            df, bad = _read_jsonl(path)
         elif name.endswith(".json"):
-            df = pl.read_json(path, infer_schema_length=None)
+            df = pl.read_json(io.BytesIO(_utf8_bytes(path)), infer_schema_length=None)
         elif name.endswith(".csv"):
-            df = pl.read_csv(_utf8_bytes(path), infer_schema_length=0)
+            df, bad = _read_csv(path)
         else:
-            raise HarvestFileError(f"{path}: unsupported harvest file type (want .parquet, .jsonl, .json, .csv, .warc[.gz], .html or a folder)")
+            raise HarvestFileError(f"{path}: unsupported harvest file type (want .parquet, .jsonl/.ndjson, .json, .csv, .warc[.gz], .html or a folder)")
     except HarvestFileError:
         raise
     except Exception as e:  # polars raises ComputeError, SchemaError, ArrowError... on bad input
         raise HarvestFileError(f"{path}: not a readable {path.suffix} export ({type(e).__name__}: {str(e)[:200]})") from e
+    if df.height == 0 and bad:
+        raise HarvestFileError(f"{path}: no readable rows; {len(bad)} malformed, the first: {bad[0][1]}")
     # no fetch_time: an export row was retrieved when its crawler saw it (its crawl time, where the export
     # carries one), not when the file was written here; the file's timestamp would date every relative
     # release date (今日更新, 03-08发布) to the day of ingest
-    return records_to_raw_pages(df, harvest_id, source_name=path.name, mapping=mapping)
+    pages = records_to_raw_pages(df, harvest_id, source_name=path.name, mapping=mapping)
+    if bad:  # lines that are not postings: when the file arrived is all there is to say of them
+        pages = pl.concat([pages, _malformed_records(bad, harvest_id, path.name, _mtime(path))])
+    return pages
+
+
+def _malformed_records(bad: list[tuple[int, str, str]], harvest_id: str, source_name: str, fetch_time: datetime) -> pl.DataFrame:
+    """raw_pages rows for lines that could not be read: their text as it was, and why."""
+    return raw_pages_frame(
+        {
+            "page_id": make_page_id(harvest_id, source_name, "malformed", str(line)),
+            "harvest_id": harvest_id,
+            "board": "unknown",
+            "page_kind": "record",
+            "fetch_time": fetch_time,
+            "content_type": "text/plain",
+            "encoding": "utf-8",
+            "content": compress(text.encode("utf-8")),
+            "content_codec": CODEC,
+            "crawl_state": "fetched",
+            "state_reason": f"{MALFORMED_RECORD}: {source_name} {why}",
+        }
+        for line, why, text in bad
+    )
+
+
+def _truncated(path: Path, what: str) -> HarvestFileError:
+    return HarvestFileError(f"{path}: {what}: the file is incomplete (cut short, or still being copied); drop the complete file again")
+
+
+def _read_parquet(path: Path) -> pl.DataFrame:
+    with path.open("rb") as fh:
+        head = fh.read(4)
+        fh.seek(max(path.stat().st_size - 4, 0))
+        tail = fh.read(4)
+    if head == b"PAR1" and tail != b"PAR1":
+        raise _truncated(path, "no Parquet footer")
+    return pl.read_parquet(path)
+
+
+def _as_text(v: object) -> str | None:
+    """A JSON value as export text: strings as they are, anything else (numbers, lists, objects) as JSON."""
+    if v is None or isinstance(v, str):
+        return v
+    return json.dumps(v, ensure_ascii=False)
+
+
+def _read_jsonl(path: Path) -> tuple[pl.DataFrame, list[tuple[int, str, str]]]:
+    data = _utf8_bytes(path)
+    try:
+        return pl.read_ndjson(io.BytesIO(data), infer_schema_length=None), []
+    except Exception:  # a bad line somewhere: read line by line to say which and keep the others
+        pass
+    lines = data.split(b"\n")
+    records: list[dict] = []
+    bad: list[tuple[int, str, str]] = []
+    for n, raw in enumerate(lines, 1):
+        text = raw.decode("utf-8").strip()
+        if not text:
+            continue
+        try:
+            obj = json.loads(text)
+        except ValueError as e:
+            if n == len(lines):  # the last line, with no newline after it: the copy stopped mid-record
+                raise _truncated(path, f"line {n} ends mid-record") from e
+            bad.append((n, f"line {n}: not JSON ({e})", text))
+            continue
+        if not isinstance(obj, dict):
+            bad.append((n, f"line {n}: a JSON {type(obj).__name__}, not an object", text))
+            continue
+        records.append(obj)
+    cols = list(dict.fromkeys(k for r in records for k in r))
+    df = pl.DataFrame({c: [_as_text(r.get(c)) for r in records] for c in cols}, schema=dict.fromkeys(cols, pl.Utf8))
+    return df, bad
+
+
+def _read_csv(path: Path) -> tuple[pl.DataFrame, list[tuple[int, str, str]]]:
+    data = _utf8_bytes(path)
+    if data.endswith((b"\n", b"\r")):
+        try:
+            return pl.read_csv(data, infer_schema_length=0), []
+        except Exception:  # a malformed row or an unclosed quote: the careful reader below says which
+            pass
+    # No final newline (the last row may be cut) or polars refused: read record by record.
+    return _csv_by_record(data.decode("utf-8"), path)
+
+
+def _csv_by_record(text: str, path: Path) -> tuple[pl.DataFrame, list[tuple[int, str, str]]]:
+    def records(strict: bool):
+        reader = csv.reader(io.StringIO(text, newline=""), strict=strict)
+        start = 1
+        for row in reader:
+            yield start, row
+            start = reader.line_num + 1
+
+    try:
+        rows = list(records(strict=True))
+    except csv.Error as e:
+        if "unexpected end of data" in str(e):
+            raise _truncated(path, "the last quoted field is never closed") from e
+        rows = list(records(strict=False))  # stray quotes inside fields: read them as text
+    if not rows:
+        raise HarvestFileError(f"{path}: no header row")
+    header = rows[0][1]
+    names = [h if h not in header[:i] else f"{h}_duplicated_{i}" for i, h in enumerate(header)]
+    good: list[list[str]] = []
+    bad: list[tuple[int, str, str]] = []
+    complete = text.endswith(("\n", "\r"))
+    for i, (line, row) in enumerate(rows[1:], 2):
+        if not row:
+            continue
+        if len(row) == len(names):
+            good.append(row)
+            continue
+        if i == len(rows) and not complete and len(row) < len(names):
+            raise _truncated(path, f"the last row (line {line}) has {len(row)} of {len(names)} fields")
+        out = io.StringIO()
+        csv.writer(out).writerow(row)
+        bad.append((line, f"line {line}: {len(row)} fields, the header has {len(names)}", out.getvalue().rstrip("\r\n")))
+    df = pl.DataFrame({n: [r[j] for r in good] for j, n in enumerate(names)}, schema=dict.fromkeys(names, pl.Utf8))
+    return df, bad
+
+
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+         (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+# Decode with the superset of what the detector names: GBK/GB2312 text is GB18030, Big5 from Windows is cp950.
+_SUPERSET = {"gb2312": "gb18030", "gbk": "gb18030", "big5": "cp950", "big5hkscs": "big5hkscs", "cp950": "cp950"}
 
 
 def _utf8_bytes(path: Path) -> bytes:
-    """A CSV's bytes as UTF-8: exports from Chinese spreadsheets are often GBK (or UTF-8 with a BOM)."""
+    """A text export's bytes as UTF-8. Exports from Chinese spreadsheets come as GBK/GB18030, Big5 (Taiwan,
+    Hong Kong), UTF-16 with a BOM (Excel's "Unicode text") or UTF-8 with a BOM; charset-normalizer tells
+    them apart where no BOM does (GB18030 decodes Big5 bytes without error, as garbage)."""
     raw = path.read_bytes()
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
+    for bom, enc in _BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw[len(bom):].decode(enc).encode("utf-8")
+            except UnicodeDecodeError as e:
+                raise HarvestFileError(f"{path}: starts with a {enc} byte-order mark but is not {enc} ({e})") from e
     try:
         raw.decode("utf-8")
         return raw
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("gb18030").encode("utf-8")
     except UnicodeDecodeError as e:
-        raise HarvestFileError(f"{path}: CSV is neither UTF-8 nor GB18030 ({e})") from e
+        if e.reason == "unexpected end of data" and e.end == len(raw):
+            raise _truncated(path, "the last character is cut in half") from e
+    from charset_normalizer import from_bytes
+
+    # The first megabyte (cut at a line end) tells the encoding in milliseconds; the whole file is then
+    # decoded strictly, and only if that fails is the whole file examined.
+    sample = raw[: raw.rfind(b"\n", 0, 1 << 20) + 1] or raw
+    for candidate in (sample, raw) if len(sample) < len(raw) else (raw,):
+        best = from_bytes(candidate).best()
+        if best is None:
+            continue
+        enc = _SUPERSET.get(best.encoding.replace("_", ""), best.encoding)
+        try:
+            return raw.decode(enc).encode("utf-8")
+        except UnicodeDecodeError as e:
+            err = e
+    if best is None:
+        raise HarvestFileError(f"{path}: cannot tell the text encoding (not UTF-8, GB18030, Big5 or UTF-16)")
+    raise HarvestFileError(f"{path}: not valid {enc}, the encoding it looks like ({err})") from err
 
 
 def _mtime(path: Path) -> datetime:
@@ -132,6 +286,7 @@ def records_to_raw_pages(df: pl.DataFrame, harvest_id: str, source_name: str, ma
     fetched_at = crawl_times(df)
     if fetch_time is not None:
         fetched_at = fetched_at.fill_null(fetch_time)
+    df = _text_columns(df, list(present), source_name)
 
     def text(src: str) -> pl.Expr:
         # Empty strings mean "not available" in exports; they become nulls.
@@ -179,6 +334,22 @@ def records_to_raw_pages(df: pl.DataFrame, harvest_id: str, source_name: str, ma
         schema=RAW_PAGES_SCHEMA,
     )
     return out
+
+
+def _text_columns(df: pl.DataFrame, columns: list[str], source_name: str) -> pl.DataFrame:
+    """Mapped columns that are not text: lists and structs (a Parquet or JSON export with a list of
+    locations or tags) become JSON text, bytes become UTF-8 text."""
+    out = []
+    for c in columns:
+        dtype = df.schema[c]
+        if dtype.is_nested() or dtype == pl.Object:
+            out.append(pl.Series(c, [_as_text(v) for v in df[c].to_list()], dtype=pl.Utf8))
+        elif dtype == pl.Binary:
+            try:
+                out.append(pl.Series(c, [None if v is None else v.decode("utf-8") for v in df[c].to_list()], dtype=pl.Utf8))
+            except UnicodeDecodeError as e:
+                raise HarvestFileError(f"{source_name}: column {c!r} holds bytes that are not UTF-8 text ({e})") from e
+    return df.with_columns(out) if out else df
 
 
 _CANON = re.compile(r'<link[^>]+rel=["\']canonical["\'][^>]+href=["\']([^"\']+)["\']', re.I)

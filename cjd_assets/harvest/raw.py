@@ -42,6 +42,8 @@ CRAWL_PAGES_SCHEMA: dict[str, pl.DataType] = {**RAW_PAGES_SCHEMA, "proxy": pl.Ut
 # to be fetched again from its detail page (url_extracted).
 POSTING_COLUMNS: tuple[str, ...] = ("id", "page_id", "harvest_id", *EXTRACTED_COLUMNS, "retrieve_date", "pipeline_version", "is_partial")
 QUARANTINE_COLUMNS: tuple[str, ...] = ("page_id", "harvest_id", "url", "board", "reason", "detail")
+# state_reason of an export line that could not be read (bad JSON, wrong field count): kept, then quarantined.
+MALFORMED_RECORD = "malformed_record"
 
 
 def make_page_id(harvest_id: str, *key: str) -> str:
@@ -115,8 +117,15 @@ def _posting_id(page_id: str, i: int | None = None) -> str:
 
 def _record_postings(rec: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Export records: the JSON of mapped fields, decoded column-wise (100k+ rows at once)."""
+    # Lines of an export that could not be read were kept with their reason: quarantined, one by one.
+    is_malformed = pl.col("state_reason").str.starts_with(MALFORMED_RECORD).fill_null(False)
+    quarantined = rec.filter(is_malformed).select(
+        "page_id", "harvest_id", "url", "board", pl.lit(MALFORMED_RECORD).alias("reason"),
+        pl.col("state_reason").str.strip_prefix(f"{MALFORMED_RECORD}: ").alias("detail"),
+    ).cast(dict.fromkeys(QUARANTINE_COLUMNS, pl.Utf8))
+    rec = rec.filter(~is_malformed)
     if rec.height == 0:
-        return empty_postings(), empty_quarantine()
+        return empty_postings(), quarantined
     payload = pl.Series("j", [decompress(b, c).decode("utf-8") for b, c in zip(rec["content"], rec["content_codec"])], dtype=pl.Utf8)
     fields = pl.Struct({c: pl.Utf8 for c in EXTRACTED_COLUMNS})
     decoded = payload.str.json_decode(fields).struct.unnest()
@@ -130,6 +139,8 @@ def _record_postings(rec: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         "page_id", "harvest_id", "url", "board", pl.lit("empty_record").alias("reason"), pl.lit("record has neither title nor body").alias("detail")
     )
     good = df.filter(~bad)
+    if quarantined.height:
+        quarantine = pl.concat([quarantine, quarantined])
     postings = good.select(
         pl.Series("id", [_posting_id(p) for p in good["page_id"]], dtype=pl.Utf8),
         "page_id",
