@@ -534,7 +534,9 @@ class _Builder:
             return None
         comp = self.t.get("window_comparison", pl.DataFrame())
         s = Section("change-over-time", "Change over time")
-        s.paragraphs.append(TS.change_over_time_text(ai, comp, self.inp.min_month_postings))
+        by_month = self.t.get("postings_by_month")
+        undated = int(by_month.filter(pl.col("month").is_null())["postings"].sum()) if by_month is not None else 0
+        s.paragraphs.append(TS.change_over_time_text(ai, comp, self.inp.min_month_postings, undated=undated))
         overall = ai.filter(pl.col("breakdown") == "all").select(
             "month", "postings", "ai_postings", "ai_share", "ci_low", "ci_high", "ai_share_board_mix_adjusted",
             "release_month_share", "sparse")

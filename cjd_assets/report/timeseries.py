@@ -32,8 +32,9 @@ CONFIDENCE = 0.95
 
 def postings_by_month(con) -> pl.DataFrame:
     """`month, month_basis, category, region, source, postings`: unique postings per release month (else
-    retrieval month; `month_basis` says which) and category, region (the 2023 follow-up's three clusters,
-    the rest of China, location missing) and board."""
+    retrieval month; `month_basis` says which; a null month with basis 'unknown' where the posting has
+    neither) and category, region (the 2023 follow-up's three clusters, the rest of China, location
+    missing) and board."""
     raw = run_sql(con, "monthly_postings")
     pairs = raw.select("province_zh", "prefecture_zh").unique()
     regions = pairs.with_columns(
@@ -47,7 +48,7 @@ def postings_by_month(con) -> pl.DataFrame:
         .group_by("month", "month_basis", "category", "region", "source")
         .agg(pl.col("postings").sum().cast(pl.Int64))
     )
-    return out.sort("month", "month_basis", "category", "region", "source")
+    return out.sort("month", "month_basis", "category", "region", "source", nulls_last=True)
 
 
 def wilson_interval(successes: int, trials: int, confidence: float = CONFIDENCE) -> tuple[float | None, float | None]:
@@ -85,7 +86,9 @@ def ai_share_by_month(by_month: pl.DataFrame, min_postings: int = DEFAULT_MIN_MO
     `ai_share_board_mix_adjusted` (breakdown 'all'): direct standardisation on the board mix. Each
     board's monthly AI share is weighted by that board's share of all postings over the whole period,
     renormalised over the boards that have postings that month, so a board joining or leaving the
-    harvest moves the adjusted series only through its own within-board share."""
+    harvest moves the adjusted series only through its own within-board share. Postings with no known
+    month are left out of the series (the report says how many)."""
+    by_month = by_month.filter(pl.col("month").is_not_null())
     if by_month.is_empty():
         return pl.DataFrame(schema=_SHARE_SCHEMA)
     months = _all_months(by_month["month"].unique().to_list())
@@ -289,8 +292,10 @@ def _pct(v: float | None) -> str:
     return "—" if v is None else f"{v:.1%}"
 
 
-def change_over_time_text(ai_share: pl.DataFrame, comparison: pl.DataFrame, min_postings: int) -> str:
-    """The section's findings and caveats in plain sentences, generated from the stored tables."""
+def change_over_time_text(ai_share: pl.DataFrame, comparison: pl.DataFrame, min_postings: int,
+                          undated: int = 0) -> str:
+    """The section's findings and caveats in plain sentences, generated from the stored tables;
+    `undated`: unique postings with neither a release nor a retrieval date (not in the series)."""
     rows = ai_share.filter(pl.col("breakdown") == "all").sort("month")
     readable = rows.filter(~pl.col("sparse"))
     if readable.is_empty():
@@ -300,8 +305,11 @@ def change_over_time_text(ai_share: pl.DataFrame, comparison: pl.DataFrame, min_
     total = int(rows["postings"].sum())
     by_release = float((rows["release_month_share"].fill_null(0) * rows["postings"]).sum()) / total if total else 0
     n_sparse = rows.filter(pl.col("sparse")).height
+    coverage = (f"The series covers the {total:,} unique postings with a known month; {undated:,} more "
+                f"({undated / (total + undated):.0%}) have neither a release date nor a retrieval date and are "
+                "left out. " if undated else "")
     parts = [
-        f"Between {first['month']:%B %Y} and {last['month']:%B %Y} the AI categories' share of unique postings "
+        coverage + f"Between {first['month']:%B %Y} and {last['month']:%B %Y} the AI categories' share of unique postings "
         f"went from {_pct(first['ai_share'])} (95 % interval {_pct(first['ci_low'])}–{_pct(first['ci_high'])}, "
         f"n = {first['postings']:,}) to {_pct(last['ai_share'])} ({_pct(last['ci_low'])}–{_pct(last['ci_high'])}, "
         f"n = {last['postings']:,}); adjusted to the overall board mix, from "
