@@ -18,12 +18,12 @@ def con(real_warehouse):
 
 
 def test_monthly_series_holds_every_unique_posting_once_and_every_month(con, real_postings):
-    primaries = con.sql("SELECT count(*) FROM deduplicated_postings WHERE is_primary").fetchone()[0]
+    primaries = con.sql("SELECT count(*) FROM deduplicated_postings WHERE is_primary").fetchall()[0][0]
     share = con.sql("SELECT * FROM summary_ai_share_by_month").pl()
     overall = share.filter(pl.col("breakdown") == "all").sort("month")
     # Every unique posting is counted once: in its month, or as month unknown (no release, no retrieval date).
-    assert con.sql("SELECT sum(postings) FROM summary_postings_by_month").fetchone()[0] == primaries
-    undated = con.sql("SELECT coalesce(sum(postings), 0) FROM summary_postings_by_month WHERE month IS NULL").fetchone()[0]
+    assert con.sql("SELECT sum(postings) FROM summary_postings_by_month").fetchall()[0][0] == primaries
+    undated = con.sql("SELECT coalesce(sum(postings), 0) FROM summary_postings_by_month WHERE month IS NULL").fetchall()[0][0]
     # Independently of the normalizer: an export row whose extra carries no crawl time and whose release text
     # is empty can have no month at all.
     no_time = real_postings.filter(
@@ -55,7 +55,7 @@ def test_window_comparison_and_report_section_on_real_postings(con, real_warehou
 def test_export_of_real_postings_reads_back_equal_to_the_warehouse(con, tmp_path):
     paths = export_postings(con, tmp_path, formats=("parquet",))
     back = pl.read_parquet(paths["parquet"])
-    assert back.height == con.sql("SELECT count(*) FROM deduplicated_postings WHERE is_primary").fetchone()[0]
+    assert back.height == con.sql("SELECT count(*) FROM deduplicated_postings WHERE is_primary").fetchall()[0][0]
     assert back.equals(export_frame(con))
     book = pl.read_csv(paths["codebook_csv"])
     assert book["column"].to_list() == back.columns
