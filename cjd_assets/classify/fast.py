@@ -13,6 +13,7 @@ is then fitted on all of train + validation.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -37,6 +38,14 @@ class FastParams:
     company_weight: float = 0.3
     title_core_ngrams: tuple[int, int] = (2, 4)
     title_core_weight: float = 0.7
+    # title_core without place, pay, headcount, perks and job codes (False: brackets and codes only)
+    title_noise: bool = True
+    # jieba words of title_core (0 = off): word n-grams beside the character n-grams
+    title_words_ngrams: tuple[int, int] = (1, 2)
+    title_words_weight: float = 0.0
+    # the board's own occupation label (text.board_label: board_occupation column or 51job 职能类别)
+    board_ngrams: tuple[int, int] = (1, 3)
+    board_weight: float = 0.0
     # "nbsvm" (one-vs-rest SVMs on naive-Bayes-scaled features), "svm" (plain one-vs-rest), "logreg"
     # (multinomial), "cnb" (complement naive Bayes), or several joined by "+" ("nbsvm+logreg"): the sum
     # of their standardised scores, still one weight matrix
@@ -64,7 +73,8 @@ class FastParams:
         unknown = set(kw) - known
         if unknown:
             raise TypeError(f"unknown fast-backend parameters: {sorted(unknown)}")
-        for k in ("title_ngrams", "body_ngrams", "company_ngrams", "title_core_ngrams"):
+        for k in ("title_ngrams", "body_ngrams", "company_ngrams", "title_core_ngrams", "title_words_ngrams",
+                  "board_ngrams"):
             if k in kw:
                 kw[k] = tuple(kw[k])
         return cls(**kw)
@@ -86,13 +96,43 @@ def char_ngram_counts(texts: list[str], ngram_range: tuple[int, int], n_features
     are laid end to end and every n-gram's hash is built from shifted views, masking n-grams that
     would cross a text boundary. About 10x faster than the per-string Python analyzer.
     """
-    lo, hi = ngram_range
-    n_docs = len(texts)
-    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=n_docs)
-    total = int(lengths.sum())
-    if total == 0:
-        return sp.csr_matrix((n_docs, n_features), dtype=np.float32)
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    if int(lengths.sum()) == 0:
+        return sp.csr_matrix((len(texts), n_features), dtype=np.float32)
     cp = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    return _sequence_ngram_counts(cp, lengths, ngram_range, n_features)
+
+
+_WORD_IDS: dict[str, int] = {}
+
+
+def _word_id(w: str) -> int:
+    # a stable 64-bit id per word (Python's hash() changes between processes)
+    i = _WORD_IDS.get(w)
+    if i is None:
+        i = int.from_bytes(hashlib.blake2b(w.encode(), digest_size=8).digest(), "little")
+        if len(_WORD_IDS) < 2_000_000:
+            _WORD_IDS[w] = i
+    return i
+
+
+def word_ngram_counts(token_lists: list[list[str]], ngram_range: tuple[int, int], n_features: int
+                      ) -> sp.csr_matrix:
+    """Hashed word n-gram counts (words from a segmenter such as jieba), one row per token list."""
+    lengths = np.fromiter((len(t) for t in token_lists), dtype=np.int64, count=len(token_lists))
+    if int(lengths.sum()) == 0:
+        return sp.csr_matrix((len(token_lists), n_features), dtype=np.float32)
+    ids = np.fromiter((_word_id(w) for toks in token_lists for w in toks), dtype=np.uint64,
+                      count=int(lengths.sum()))
+    return _sequence_ngram_counts(ids, lengths, ngram_range, n_features)
+
+
+def _sequence_ngram_counts(cp: np.ndarray, lengths: np.ndarray, ngram_range: tuple[int, int],
+                           n_features: int) -> sp.csr_matrix:
+    """Hashed n-gram counts over sequences of uint64 symbols laid end to end (`lengths` per row)."""
+    lo, hi = ngram_range
+    n_docs = len(lengths)
+    total = int(lengths.sum())
     doc = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
     bits = int(n_features).bit_length() - 1
     if n_features != 1 << bits:
@@ -113,9 +153,9 @@ def char_ngram_counts(texts: list[str], ngram_range: tuple[int, int], n_features
             keep = doc[:m] == doc[n - 1:n - 1 + m]
             # one sortable key per (text, bucket): sorting groups duplicates and orders rows for CSR
             keys.append((doc[:m][keep].astype(np.uint64) << shift_doc) | (h[keep] >> shift_hash))
-    key = np.concatenate(keys)
+    key = np.concatenate(keys) if keys else np.zeros(0, dtype=np.uint64)
     key.sort()
-    starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
+    starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1]))) if len(key) else np.zeros(0, int)
     counts = np.diff(np.append(starts, len(key))).astype(np.float32)
     ukey = key[starts]
     row = (ukey >> shift_doc).astype(np.int64)
@@ -123,6 +163,14 @@ def char_ngram_counts(texts: list[str], ngram_range: tuple[int, int], n_features
     np.cumsum(np.bincount(row, minlength=n_docs), out=indptr[1:])
     cols = (ukey & np.uint64(n_features - 1)).astype(np.int32)
     return sp.csr_matrix((counts, cols, indptr), shape=(n_docs, n_features))
+
+
+def segment(texts: list[str]) -> list[list[str]]:
+    """jieba words of each text (imported lazily: building its dictionary takes about a second)."""
+    import jieba
+
+    jieba.setLogLevel(60)
+    return [[w for w in jieba.lcut(t) if w.strip() and w not in "^$"] for t in texts]
 
 
 def _fit_nbsvm(X: sp.csr_matrix, y: np.ndarray, classes: np.ndarray, p: FastParams,
@@ -227,11 +275,20 @@ class FastModel:
                          (tuple(p.company_ngrams), "company", p.company_weight)]
         if p.title_core_weight > 0:
             self._hashers.append((tuple(p.title_core_ngrams), "title_core", p.title_core_weight))
+        if p.title_words_weight > 0:
+            self._hashers.append((tuple(p.title_words_ngrams), "title_words", p.title_words_weight))
+        if p.board_weight > 0:
+            self._hashers.append((tuple(p.board_ngrams), "board", p.board_weight))
 
     def _counts(self, df: pl.DataFrame) -> list[sp.csr_matrix]:
-        f = text_fields(df, self.params.body_chars)
-        return [char_ngram_counts(f[name].to_list(), ngrams, self.params.n_features)
-                for ngrams, name, _ in self._hashers]
+        f = text_fields(df, self.params.body_chars, self.params.title_noise)
+        out = []
+        for ngrams, name, _ in self._hashers:
+            if name == "title_words":
+                out.append(word_ngram_counts(segment(f["title_core"].to_list()), ngrams, self.params.n_features))
+            else:
+                out.append(char_ngram_counts(f[name].to_list(), ngrams, self.params.n_features))
+        return out
 
     def _weigh_blocks(self, blocks: list[sp.csr_matrix]) -> list[sp.csr_matrix]:
         """Per field: sublinear tf x idf, L2-normalised, times the field weight."""
@@ -253,6 +310,14 @@ class FastModel:
         return self._weigh(self._counts(df))
 
     def fit(self, df: pl.DataFrame, y: np.ndarray, n_classes: int) -> FastModel:
+        from threadpoolctl import threadpool_limits
+
+        # sparse linear solvers gain next to nothing from BLAS threads, and on shared cores the threads
+        # oversubscribe them: one thread fitted ~10x faster on the 2-core box under load
+        with threadpool_limits(limits=1):
+            return self._fit(df, y, n_classes)
+
+    def _fit(self, df: pl.DataFrame, y: np.ndarray, n_classes: int) -> FastModel:
         blocks = self._counts(df)
         sw = None
         if self.params.low_conf_weight != 1.0 and "confidence" in df.columns:
@@ -357,7 +422,9 @@ class FastModel:
 
     @classmethod
     def load(cls, path: Path) -> FastModel:
-        params = FastParams.from_kwargs(**json.loads((path / "fast_params.json").read_text()))
+        saved = json.loads((path / "fast_params.json").read_text())
+        saved.setdefault("title_noise", False)  # models saved before the option kept the older title_core
+        params = FastParams.from_kwargs(**saved)
         m = cls(params)
         z = np.load(path / "fast_model.npz")
         m.idf, m.coef, m.intercept = z["idf"], z["coef"], z["intercept"]

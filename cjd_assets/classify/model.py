@@ -29,7 +29,7 @@ from cjd_assets.classify.annotations import assign_splits
 from cjd_assets.schema import CATEGORIES, CLASSIFIER_TEXT_COLUMNS, DISTRIBUTION_COLUMNS
 
 # Bump when featurisation or training changes in a way that changes models trained on the same data.
-CODE_VERSION = "classify-2"
+CODE_VERSION = "classify-3"
 THRESHOLDED: tuple[str, ...] = ("TT1", "TT2")  # the classes a decision rule may threshold
 # thresholded by default: TT1 only. Thresholding TT2 as well (target .95) cost ~0.016 cross-validated
 # macro-F1 for TT2 precision (.86 -> .95), and the study's precision goal is TT1's
