@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from cjd_assets.schema import CATEGORIES
@@ -172,16 +173,20 @@ def load_annotations(paths: list[Path], texts: pl.DataFrame, seed: int = 13, val
 
 
 def cohen_kappa(a: list[str], b: list[str]) -> float | None:
-    """Cohen's kappa of two raters over the same items; None when undefined (no items)."""
+    """Cohen's kappa of two raters over the same items (sklearn); None when undefined (no items).
+
+    Where chance agreement is certain (both raters used one and the same label throughout) sklearn's
+    value is 0/0: 1.0 is returned when they agree on everything, else 0.0.
+    """
     n = len(a)
     if n == 0 or n != len(b):
         return None
-    cats = sorted(set(a) | set(b))
-    po = sum(x == y for x, y in zip(a, b)) / n
-    pe = sum((a.count(c) / n) * (b.count(c) / n) for c in cats)
-    if pe >= 1.0:
-        return 1.0 if po == 1.0 else 0.0
-    return (po - pe) / (1 - pe)
+    if len(set(a) | set(b)) == 1:
+        return 1.0
+    from sklearn.metrics import cohen_kappa_score
+
+    k = float(cohen_kappa_score(list(a), list(b)))
+    return 0.0 if np.isnan(k) else k
 
 
 def annotator_agreement(labels: pl.DataFrame) -> dict:

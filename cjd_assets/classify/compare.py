@@ -65,11 +65,18 @@ def baseline_fit_predict(train: pl.DataFrame, test: pl.DataFrame) -> np.ndarray:
     return clf.predict(vec.transform(_concat_text(test)))
 
 
-def fast_fitter(**params) -> Fitter:
-    """train_classifier(backend="fast", **params) on the training rows; its decision rule's predictions."""
+def fast_fitter(unlabelled: pl.DataFrame | None = None, **params) -> Fitter:
+    """train_classifier(backend="fast", **params) on the training rows; its decision rule's predictions.
+
+    `unlabelled` (classifier text columns): postings for self-training (params self_train_per_class).
+    """
 
     def fit_predict(train: pl.DataFrame, test: pl.DataFrame) -> np.ndarray:
-        clf = train_classifier(train.with_columns(pl.lit("train").alias("split")), backend="fast", **params)
+        rows = train.with_columns(pl.lit("train").alias("split"))
+        if unlabelled is not None:
+            rows = pl.concat([rows, unlabelled.with_columns(pl.lit("unlabelled").alias("split"))],
+                             how="diagonal_relaxed")
+        clf = train_classifier(rows, backend="fast", **params)
         return labels_to_index(clf.predict(test)["job_category_pr"])
 
     return fit_predict

@@ -217,7 +217,8 @@ def train_classifier(df: pl.DataFrame, backend: str = "fast", **params) -> Class
     model learns from train and is calibrated and tuned on 'validation'.
 
     `df` has title_extracted, company_name_extracted, body_extracted and label (and optionally uid and
-    split). Without a split column one is assigned (stratified, seeded; `seed`, `val_share`,
+    split). Rows whose split is 'unlabelled' are texts without labels for the fast backend's
+    self-training (`self_train_per_class`); they are never scored. Without a split column one is assigned (stratified, seeded; `seed`, `val_share`,
     `test_share` params). Test rows are never trained on; when present they are scored into
     `metrics['test']`. Decision-rule params: `precision_target` (0.95; None = objective only),
     `threshold_beta` (0.5), `fallback` ("NOT_AI"; None = next most probable), `thresholded` (("TT1",)). Backend params: see
@@ -238,6 +239,11 @@ def train_classifier(df: pl.DataFrame, backend: str = "fast", **params) -> Class
     missing = [c for c in (*CLASSIFIER_TEXT_COLUMNS, "label") if c not in df.columns]
     if missing:
         raise ValueError(f"training frame lacks columns {missing}")
+    unlabelled = None
+    if "split" in df.columns and (df["split"] == "unlabelled").any():
+        # texts without labels, for the fast backend's self-training (never scored)
+        unlabelled = df.filter(pl.col("split") == "unlabelled")
+        df = df.filter(pl.col("split") != "unlabelled")
     labels_to_index(df["label"])  # validate early
     if "split" not in df.columns:
         key = df["uid"].cast(pl.Utf8) if "uid" in df.columns else pl.Series(
@@ -254,7 +260,7 @@ def train_classifier(df: pl.DataFrame, backend: str = "fast", **params) -> Class
     if backend == "fast":
         from cjd_assets.classify.fast import FastBackend
 
-        model = FastBackend.train(train, val, **params)
+        model = FastBackend.train(train, val, unlabelled=unlabelled, **params)
     elif backend == "bert":
         from cjd_assets.classify.bert import BertBackend
 
@@ -272,7 +278,9 @@ def train_classifier(df: pl.DataFrame, backend: str = "fast", **params) -> Class
         thresholds = tune_thresholds(model.predict_proba(val), labels_to_index(val["label"]), target, beta, fallback,
                                      thresholded)
     version = model_version(backend, {**resolved, "threshold_beta": beta, "precision_target": target,
-                                      "fallback": fallback, "thresholded": list(thresholded)}, df)
+                                      "fallback": fallback, "thresholded": list(thresholded)},
+                            df if unlabelled is None or not resolved.get("self_train_per_class")
+                            else pl.concat([df, unlabelled], how="diagonal_relaxed"))
     clf = Classifier(backend, model, resolved, thresholds, version, fallback=fallback)
 
     from cjd_assets.classify.evaluate import evaluate
