@@ -148,3 +148,19 @@ def test_self_training_uses_unlabelled_rows_only_when_asked(annotated, real_post
     # the pseudo-labelled rows moved the model, not into nonsense: it still agrees with most labels
     y = labels_to_index(test["label"])
     assert (b.argmax(axis=1) == y).mean() > 0.6
+
+
+def test_pinned_train_split_keeps_new_labels_out_of_the_held_out_splits(shared, annotated, real_postings, tmp_path):
+    # a later round's labels marked "split": "train" never reach validation or test, and the shared
+    # annotations keep exactly the splits they had without them
+    new = (_as_input(real_postings.sample(400, seed=9)).join(annotated.select("uid"), on="uid", how="anti")
+           .select("uid", pl.lit("NOT_AI").alias("label"), pl.lit("train").alias("split")))
+    new.write_ndjson(tmp_path / "round.jsonl")
+    both = load_annotations([shared / "data" / "annotations" / "train.jsonl", tmp_path / "round.jsonl"], real_postings)
+    assert both.height == annotated.height + new.height
+    assert (both.filter(pl.col("uid").is_in(new["uid"].implode()))["split"] == "train").all()
+    old = both.filter(~pl.col("uid").is_in(new["uid"].implode())).select("uid", "split").sort("uid")
+    assert old.equals(annotated.select("uid", "split").sort("uid"))
+    new.with_columns(pl.lit("holdout").alias("split")).write_ndjson(tmp_path / "bad.jsonl")
+    with pytest.raises(ValueError, match="split must be one of"):
+        load_annotations([tmp_path / "bad.jsonl"], real_postings)

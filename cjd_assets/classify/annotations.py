@@ -1,7 +1,9 @@
 """Labelled postings: loading, de-duplication, stratified splits, annotator agreement, export/import.
 
-Label files are JSON lines or CSV with at least `uid` and `label`; `confidence`, `note` and `annotator`
-are optional. Texts are joined from a postings frame (postings.parquet format) by uid.
+Label files are JSON lines or CSV with at least `uid` and `label`; `confidence`, `note`, `annotator`
+and `split` are optional. A non-empty `split` pins the row's split: `"split": "train"` keeps labels
+that must never be scored (silver labels from a later round, say) out of the held-out splits, and
+leaves the other rows' stratified splits as they were without them. Texts are joined from a postings frame (postings.parquet format) by uid.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ def normalize_label(value: str | None) -> str | None:
 
 
 def import_annotations(path: Path) -> pl.DataFrame:
-    """One label file (.jsonl/.json lines or .csv) as uid, label, confidence, note, annotator.
+    """One label file (.jsonl/.json lines or .csv) as uid, label, confidence, note, annotator, split.
 
     Labels are normalised to the category codes; rows with a blank or unknown label are dropped
     (an exported sample that was only partly annotated imports cleanly).
@@ -66,7 +68,13 @@ def import_annotations(path: Path) -> pl.DataFrame:
          else pl.lit(None, pl.Utf8)).alias("confidence"),
         (pl.col("note").cast(pl.Utf8) if "note" in raw.columns else pl.lit(None, pl.Utf8)).alias("note"),
         (pl.col("annotator").cast(pl.Utf8) if "annotator" in raw.columns else pl.lit(path.stem)).alias("annotator"),
+        (pl.col("split").cast(pl.Utf8).str.strip_chars().str.to_lowercase() if "split" in raw.columns
+         else pl.lit(None, pl.Utf8)).alias("split"),
     )
+    bad = sorted(set(out["split"].drop_nulls().to_list()) - set(SPLITS) - {""})
+    if bad:
+        raise ValueError(f"{path}: split must be one of {SPLITS}, got {bad}")
+    out = out.with_columns(pl.when(pl.col("split") == "").then(None).otherwise(pl.col("split")).alias("split"))
     return out.filter(pl.col("uid").is_not_null() & (pl.col("uid") != "") & pl.col("label").is_not_null())
 
 
@@ -148,9 +156,13 @@ def load_annotations_with_report(paths: list[Path], texts: pl.DataFrame, seed: i
         "agreement": annotator_agreement(labels),
     }
     one = _resolve_duplicates(labels)
-    joined = one.join(texts_from_postings(texts), on="uid", how="inner", maintain_order="left")
+    joined = one.join(texts_from_postings(texts), on="uid", how="inner", maintain_order="left").with_row_index("_order")
     report["dropped_no_text"] = one.height - joined.height
-    joined = joined.with_columns(assign_splits(joined, seed, val_share, test_share))
+    # pinned rows keep their split; the others are split among themselves, as if the pinned were absent
+    free = joined.filter(pl.col("split").is_null())
+    free = free.with_columns(assign_splits(free, seed, val_share, test_share))
+    report["pinned_split"] = joined.height - free.height
+    joined = pl.concat([free, joined.filter(pl.col("split").is_not_null())]).sort("_order").drop("_order")
     out = joined.select(
         "uid", "label", "confidence", "split", "title_extracted", "company_name_extracted", "body_extracted"
     )
