@@ -159,6 +159,7 @@ def test_pinned_train_split_keeps_new_labels_out_of_the_held_out_splits(shared, 
     both = load_annotations([shared / "data" / "annotations" / "train.jsonl", tmp_path / "round.jsonl"], real_postings)
     assert both.height == annotated.height + new.height
     assert (both.filter(pl.col("uid").is_in(new["uid"].implode()))["split"] == "train").all()
+    assert both["split_pinned"].sum() == new.height
     old = both.filter(~pl.col("uid").is_in(new["uid"].implode())).select("uid", "split").sort("uid")
     assert old.equals(annotated.select("uid", "split").sort("uid"))
     new.with_columns(pl.lit("holdout").alias("split")).write_ndjson(tmp_path / "bad.jsonl")

@@ -135,8 +135,13 @@ def classifier_evaluation(warehouse: Warehouse, classifier_settings: ClassifierS
     fitters = {compare.BASELINE: compare.baseline_fit_predict}
     if fast:
         fitters[compare.FAST] = compare.fast_fitter(**model.params)
-    report = classify.evaluation_report(labelled, fitters, folds=classifier_settings.evaluation_folds if fast else 0,
-                                        curve_shares=(0.25, 0.5, 0.75, 1.0) if fast else ())
+    # labels whose file pinned their split (later rounds' silver labels) are trained on, never scored
+    pinned = labelled["split_pinned"].fill_null(False) if "split_pinned" in labelled.columns else None
+    report = classify.evaluation_report(
+        labelled if pinned is None else labelled.filter(~pinned), fitters,
+        folds=classifier_settings.evaluation_folds if fast else 0,
+        curve_shares=(0.25, 0.5, 0.75, 1.0) if fast else (),
+        extra_train=None if pinned is None else labelled.filter(pinned))
     comparison = report["models"].with_columns(model_version=pl.lit(version))
     with warehouse.connection() as con:
         wh.write_table(con, "classifier_evaluation", per_class)

@@ -162,9 +162,12 @@ def load_annotations_with_report(paths: list[Path], texts: pl.DataFrame, seed: i
     free = joined.filter(pl.col("split").is_null())
     free = free.with_columns(assign_splits(free, seed, val_share, test_share))
     report["pinned_split"] = joined.height - free.height
-    joined = pl.concat([free, joined.filter(pl.col("split").is_not_null())]).sort("_order").drop("_order")
+    joined = pl.concat([free.with_columns(pl.lit(False).alias("split_pinned")),
+                        joined.filter(pl.col("split").is_not_null()).with_columns(pl.lit(True).alias("split_pinned"))],
+                       how="vertical_relaxed").sort("_order").drop("_order")
     out = joined.select(
-        "uid", "label", "confidence", "split", "title_extracted", "company_name_extracted", "body_extracted"
+        "uid", "label", "confidence", "split", "title_extracted", "company_name_extracted", "body_extracted",
+        "split_pinned",
     )
     report["rows"] = out.height
     report["by_split"] = {s: int((out["split"] == s).sum()) for s in SPLITS}
@@ -177,7 +180,7 @@ def load_annotations(paths: list[Path], texts: pl.DataFrame, seed: int = 13, val
     """Labelled postings with texts and a stratified split.
 
     Columns: uid, label, confidence, split ('train'|'validation'|'test'), title_extracted,
-    company_name_extracted, body_extracted. A posting labelled more than once keeps one label:
+    company_name_extracted, body_extracted, split_pinned (the label file gave the split). A posting labelled more than once keeps one label:
     high confidence beats low, and between equals the less technical label wins (guideline rule 7).
     Label rows whose uid has no text in `texts` are dropped; `load_annotations_with_report` counts them.
     """
