@@ -91,6 +91,10 @@ def _rows(model: str, view: str, s: dict, n_train: int) -> tuple[dict, list[dict
     return summary, per_class
 
 
+_CURVE_SCHEMA = {"model": pl.Utf8, "labels": pl.Int64, "share_of_labels": pl.Float64, "macro_f1": pl.Float64,
+                 "tt1_precision": pl.Float64, "product_f1": pl.Float64, "commercial_f1": pl.Float64}
+
+
 def _stratified_subset(y: np.ndarray, share: float, seed: int) -> np.ndarray:
     if share >= 1.0:
         return np.arange(len(y))
@@ -155,7 +159,7 @@ def evaluation_report(df: pl.DataFrame, fitters: dict[str, Fitter] | None = None
     return {
         "models": pl.DataFrame(summaries, infer_schema_length=None),
         "per_class": pl.DataFrame(per_class, infer_schema_length=None),
-        "learning_curve": pl.DataFrame(curve, infer_schema_length=None),
+        "learning_curve": pl.DataFrame(curve, schema=_CURVE_SCHEMA),
     }
 
 
