@@ -83,6 +83,17 @@ def main() -> None:
         "board-extra": ("fast + board occupation from `extra` (needs the export mapping)", board_fitter(board)),
         "words": ("fast + jieba title words", fast_fitter(title_words_weight=0.5)),
     }
+    if "self-train" in args.models:
+        # 20,000 unlabelled real postings (no labelled uid, no repeated text) to pseudo-label
+        from cjd_assets.harvest.files import export_as_extracted
+
+        pool = (export_as_extracted(postings).rename({"id": "uid"}).join(df.select("uid"), on="uid", how="anti")
+                .unique(subset=["title_extracted", "body_extracted"], keep="first", maintain_order=True)
+                .sample(20000, seed=3).select("uid", "title_extracted", "company_name_extracted", "body_extracted"))
+        if extra is not None:
+            pool = pool.join(extra.select("uid"), on="uid", how="anti")
+        zoo["self-train"] = ("fast + self-training (2000 per class of 20k unlabelled, weight 0.3)",
+                             fast_fitter(unlabelled=pool, self_train_per_class=2000))
     fitters = dict(zoo[k] for k in args.models.split(","))
     t0 = time.perf_counter()
     rep = evaluation_report(df, fitters, folds=args.folds, curve_shares=tuple(float(x) for x in args.curve.split(",")
