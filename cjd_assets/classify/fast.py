@@ -3,12 +3,15 @@
 No vocabulary and no pretrained weights: the hashing trick makes featurisation stateless apart from
 the IDF vector, so a saved model is two arrays (weights, IDF) plus a few numbers, stored as .npz
 (no pickle). Title, company and body get separate hash spaces and weights because the title decides
-most postings (annotation guideline: title first, then duties).
+most postings (annotation guideline: title first, then duties); so do the normalised title core
+(place, pay, headcount, perks and job codes stripped), the board's own occupation label
+(`text.board_label`) and, opt-in, jieba words of the title core.
 
 Training (`FastBackend.train`, default params): low-confidence labels weigh 0.3; 5-fold out-of-fold
 scores over train + validation fit the softmax temperature and per-class log-offsets (macro-F1 of the
 argmax, folded into the intercepts) and are the rows the decision rule is tuned on; the shipped model
-is then fitted on all of train + validation.
+is then fitted on all of train + validation. Opt-in self-training (`self_train_per_class`) adds the
+unlabelled postings each model is surest of, per predicted class, as down-weighted extra rows.
 """
 
 from __future__ import annotations

@@ -90,11 +90,15 @@ def title_core(col: str, strip_noise: bool = True) -> pl.Expr:
     Expects a cleaned (NFKC, lower-case) title.
     """
     core = pl.col(col)
-    patterns = _TITLE_NOISE if strip_noise else _TITLE_NOISE[:1] + [r"[0-9a-z]*\d{3,}[0-9a-z]*"]
-    for pat in patterns:
+    if not strip_noise:  # exactly the classify-2 title_core, for models saved before title_noise
+        core = (core.str.replace_all(_TITLE_NOISE[0], " ").str.replace_all(r"[0-9a-z]*\d{3,}[0-9a-z]*", " ")
+                .str.replace_all(r"\s+", " ").str.strip_chars(" -_/|·,，.。:："))
+        return pl.concat_str([pl.lit("^"), core, pl.lit("$")]).alias("title_core")
+    for pat in _TITLE_NOISE:
         core = core.str.replace_all(pat, " ")
     core = (
-        core.str.replace_all(r"(?:\s*[-—–|/_,，、]\s*){2,}", " ")  # separators left around removed parts (not "+": c++)
+        # separators left around removed parts ("+" is not one: c++)
+        core.str.replace_all(r"(?:\s*[-—–|/_,，、]\s*){2,}", " ")
         .str.replace_all(r"\s+", " ")
         .str.strip_chars(" -—–_/|·,，.。:：+、")
     )
