@@ -162,6 +162,11 @@ def test_pinned_train_split_keeps_new_labels_out_of_the_held_out_splits(shared, 
     assert both["split_pinned"].sum() == new.height
     old = both.filter(~pl.col("uid").is_in(new["uid"].implode())).select("uid", "split").sort("uid")
     assert old.equals(annotated.select("uid", "split").sort("uid"))
+    # the fast backend trains on pinned rows but tunes (out of fold) on the others only
+    small = pl.concat([both.filter(~pl.col("split_pinned") & (pl.col("split") == "train")).head(250),
+                       both.filter(pl.col("split_pinned")).head(100)])
+    clf = train_classifier(small)
+    assert clf.metrics["rows"]["train"] == 350 and clf.metrics["out_of_fold"]["n"] == 250
     new.with_columns(pl.lit("holdout").alias("split")).write_ndjson(tmp_path / "bad.jsonl")
     with pytest.raises(ValueError, match="split must be one of"):
         load_annotations([tmp_path / "bad.jsonl"], real_postings)

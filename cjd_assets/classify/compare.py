@@ -116,9 +116,12 @@ def evaluation_report(df: pl.DataFrame, fitters: dict[str, Fitter] | None = None
     from sklearn.model_selection import StratifiedKFold
 
     fitters = fitters or {BASELINE: baseline_fit_predict, FAST: fast_fitter()}
-    extra = extra_train.select(df.columns) if extra_train is not None and extra_train.height else None
+    df = df.with_columns(pl.lit(False).alias("split_pinned"))
+    extra = (extra_train.with_columns(pl.lit(True).alias("split_pinned")).select(df.columns)
+             if extra_train is not None and extra_train.height else None)
 
     def with_extra(train: pl.DataFrame) -> pl.DataFrame:
+        # extra rows are marked pinned: the fast backend trains on them but tunes on the others
         return pl.concat([train, extra], how="vertical_relaxed") if extra is not None else train
 
     summaries: list[dict] = []

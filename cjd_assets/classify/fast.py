@@ -494,26 +494,34 @@ class FastBackend:
         n_cls = len(CATEGORIES)
         dev = pl.concat([train, val], how="diagonal_relaxed") if val.height else train
         y_dev = labels_to_index(dev["label"])
-        folds = _oof_folds(y_dev, p.oof_folds, p.seed)
+        # rows whose label file pinned their split (silver labels of a later, uncertainty-sampled round)
+        # are trained on in every fold but never scored out of fold: the temperature, class offsets and
+        # thresholds are fitted on the unpinned rows, whose mix of classes and difficulty is the target's
+        pinned = (dev["split_pinned"].fill_null(False).to_numpy().astype(bool) if "split_pinned" in dev.columns
+                  else np.zeros(dev.height, dtype=bool))
+        free, pin = np.flatnonzero(~pinned), np.flatnonzero(pinned)
+        folds = _oof_folds(y_dev[free], p.oof_folds, p.seed)
         if folds is None:
             model = fit_self_trained(p, train, labels_to_index(train["label"]), n_cls, unlabelled)
             if val.height:
                 model.calibrate(val, labels_to_index(val["label"]))
             return cls(model)
-        oof = np.zeros((dev.height, n_cls))
+        oof = np.zeros((len(free), n_cls))
         for tr, te in folds:
-            oof[te] = fit_self_trained(p, dev[tr], y_dev[tr], n_cls, unlabelled).scores_df(dev[te])
+            rows = np.concatenate([free[tr], pin])
+            oof[te] = fit_self_trained(p, dev[rows], y_dev[rows], n_cls, unlabelled).scores_df(dev[free[te]])
         model = fit_self_trained(p, dev, y_dev, n_cls, unlabelled)
-        t = model.calibrate_scores(oof, y_dev)
+        y_free = y_dev[free]
+        t = model.calibrate_scores(oof, y_free)
         if p.class_offsets:
-            b = macro_f1_offsets(np.log(_softmax(oof * t) + 1e-12), y_dev)
+            b = macro_f1_offsets(np.log(_softmax(oof * t) + 1e-12), y_free)
             oof = oof + b / t
             model.intercept = (model.intercept + b / t).astype(np.float32)  # T * (s + b / T) = T * s + b
         be = cls(model)
         # held-out probabilities for tuning the decision rule: each row scored by a model that did not
         # see it; the validation rows among them stand in for the validation split (also trained on)
-        be.tuning = {"proba": _softmax(oof * model.temperature), "y": y_dev,
-                     "is_validation": np.arange(dev.height) >= train.height, "folds": p.oof_folds}
+        be.tuning = {"proba": _softmax(oof * model.temperature), "y": y_free,
+                     "is_validation": (np.arange(dev.height) >= train.height)[free], "folds": p.oof_folds}
         return be
 
     def params_dict(self) -> dict:
