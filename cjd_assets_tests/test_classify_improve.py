@@ -112,7 +112,8 @@ def test_evaluation_report_beside_baseline_and_learning_curve(annotated):
     held = m.filter(pl.col("evaluation") == "held-out test")
     # extra rows are trained on, never scored
     assert held["scored_rows"].to_list() == [100, 100] and held["train_rows"].to_list() == [360, 360]
-    assert m.filter(pl.col("evaluation") == "2-fold CV")["scored_rows"].to_list() == [400, 400]
+    cv = m.filter(pl.col("evaluation") == "2-fold CV")
+    assert cv["scored_rows"].to_list() == [400, 400] and cv["train_rows"].to_list() == [260, 260]
     # far above chance (0.2) even on 200-400 labels
     assert (m["macro_f1"] > 0.4).all() and (m["macro_f1"] <= 1).all()
     assert rep["per_class"].height == 4 * len(CATEGORIES)

@@ -45,6 +45,8 @@ def annotations(warehouse: Warehouse, classifier_settings: ClassifierSettings) -
             "dropped_no_text": int(load_report.get("dropped_no_text", 0)),
             "postings_labelled_twice": int(load_report.get("postings_labelled_twice", 0)),
             "conflicting_labels": int(load_report.get("conflicting_labels", 0)),
+            # rows whose label file fixed the split (e.g. "split": "train" for silver labels: never scored)
+            "pinned_split": int(load_report.get("pinned_split", 0)),
             "annotator_agreement": dg.MetadataValue.json(
                 json.loads(json.dumps(load_report.get("agreement") or {}, default=str))
             ),

@@ -145,7 +145,8 @@ def evaluation_report(df: pl.DataFrame, fitters: dict[str, Fitter] | None = None
             for name, fit in fitters.items():
                 preds[name][te_idx] = fit(tr, df[te_idx])
         for name in fitters:
-            s, pc = _rows(name, f"{folds}-fold CV", scores(y, preds[name]), df.height * (folds - 1) // folds)
+            n_train = df.height * (folds - 1) // folds + (extra.height if extra is not None else 0)
+            s, pc = _rows(name, f"{folds}-fold CV", scores(y, preds[name]), n_train)
             summaries.append(s)
             per_class += pc
     if test.height and dev.height:
