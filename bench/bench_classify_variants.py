@@ -27,12 +27,14 @@ from cjd_assets.classify.model import labels_to_index  # noqa: E402
 from cjd_assets.paths import shared_dir  # noqa: E402
 from cjd_assets.schema import CATEGORIES  # noqa: E402
 
-OLD = dict(title_noise=False)
+OLD = dict(title_noise=False, board_weight=0.0)
+NB = dict(board_weight=0.0)  # the screen's first rows ran before the board view was on by default
 VARIANTS: dict[str, dict] = {
     "fast as shipped before (classify-2)": OLD,
-    "+ title normalisation": {},
-    "+ jieba title words": dict(title_words_weight=0.5),
+    "+ title normalisation": NB,
+    "+ jieba title words": dict(NB, title_words_weight=0.5),
     "+ board label (职能类别 only)": dict(board_weight=0.5),
+    "+ board label weight 1.0 (shipped classify-3)": {},
     "+ words + board": dict(title_words_weight=0.5, board_weight=0.5),
     "+ words + board + cnb": dict(title_words_weight=0.5, board_weight=0.5, model="nbsvm+logreg+cnb"),
     "+ words + board, logreg only": dict(title_words_weight=0.5, board_weight=0.5, model="logreg"),
