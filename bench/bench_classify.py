@@ -1,14 +1,15 @@
 """Classification stage benchmark: quality of the fast backend beside a plain baseline, and speed.
 
-    python bench/bench_classify.py [--cv] [--bert-rows 256] [--speed-rows 50000]
+    python bench/bench_classify.py [--folds 5] [--extra-labels a.jsonl,b.jsonl] [--models ...]
+                                   [--bert-rows 256] [--speed-rows 50000]
 
-Quality: both models train on the train split of the shared annotations (seed 13, 70/15/15
-stratified) and are scored on the same held-out test split; both learn from train + validation (the
-fast backend tunes on out-of-fold predictions of those rows). The baseline is character 1-3-gram
-TF-IDF over title + company + body start with logistic regression (argmax). `--cv` adds 5-fold
-cross-validation over all labelled postings, two fold seeds: each fold is the test split of a full
-`train_classifier` run on the other four (shipped rule and argmax), beside the baseline on the same
-folds: a less noisy comparison than one 494-posting test split.
+Quality (`cjd_assets.classify.compare.evaluation_report`, the same code the classifier_evaluation
+asset runs): every model trains on the same rows in the same run; held-out = train + validation of
+the shared annotations (seed 13, 70/15/15 stratified) -> test split; CV = k stratified folds over all
+of them, each fold scored by a full `train_classifier` run on the others (the shipped decision rule);
+the learning curve trains on stratified shares of train + validation. The baseline is character
+1-3-gram TF-IDF over title + company + body start with logistic regression (argmax).
+`--extra-labels`: further label files, added to every training set, never scored.
 Speed: postings/s on CPU for the fast backend (batch 8192) and the BERT backend with a randomly
 initialised model of bert-base-chinese's shape (same compute as the real weights; none are
 downloaded), sequence length 128, batch 32, 2 torch threads. Prints Markdown.
@@ -28,97 +29,82 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
 from cjd_assets.classify import load_annotations, train_classifier  # noqa: E402
-from cjd_assets.classify.evaluate import confusion_matrix, metrics_from_confusion  # noqa: E402
-from cjd_assets.classify.model import labels_to_index  # noqa: E402
-from cjd_assets.classify.text import text_fields  # noqa: E402
+from cjd_assets.classify.compare import (  # noqa: E402
+    BASELINE,
+    FAST,
+    baseline_fit_predict,
+    evaluation_report,
+    fast_fitter,
+    report_markdown,
+)
 from cjd_assets.paths import shared_dir  # noqa: E402
-from cjd_assets.schema import CATEGORIES  # noqa: E402
 
 
-def baseline_fit_predict(train: pl.DataFrame, test: pl.DataFrame) -> np.ndarray:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
+def board_fitter(board: pl.DataFrame, **params):
+    """The fast classifier with the board's own occupation label joined in (what an export mapping
+    that carried `extra` would give it)."""
+    fit = fast_fitter(**params)
 
-    def concat(d):
-        f = text_fields(d, 300)
-        return [f"{a} {b} {c}" for a, b, c in zip(f["title"], f["company"], f["body"])]
+    def fit_predict(train: pl.DataFrame, test: pl.DataFrame) -> np.ndarray:
+        return fit(train.join(board, on="uid", how="left"), test.join(board, on="uid", how="left"))
 
-    vec = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2)
-    X = vec.fit_transform(concat(train))
-    clf = LogisticRegression(C=10, max_iter=3000).fit(X, labels_to_index(train["label"]))
-    return clf.predict(vec.transform(concat(test)))
-
-
-def row(name: str, m: dict) -> str:
-    pc = m["per_class"]
-    return (f"| {name} | {m['macro_f1']:.3f} | {m['accuracy']:.3f} | "
-            + " | ".join(f"{pc[c]['precision']:.3f} / {pc[c]['recall']:.3f}" for c in CATEGORIES) + " |")
+    return fit_predict
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--cv", action="store_true")
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--extra-labels", default="", help="comma-separated label files added to training only")
+    ap.add_argument("--models", default="baseline,classify-2,shipped,board-extra")
+    ap.add_argument("--curve", default="0.25,0.5,0.75,1.0")
     ap.add_argument("--bert-rows", type=int, default=256)
     ap.add_argument("--speed-rows", type=int, default=50_000)
     args = ap.parse_args()
 
     postings = pl.read_parquet(shared_dir() / "data" / "real_postings" / "postings.parquet")
     df = load_annotations([shared_dir() / "data" / "annotations" / "train.jsonl"], postings)
-    train, test = df.filter(pl.col("split") == "train"), df.filter(pl.col("split") == "test")
-    y_test = labels_to_index(test["label"])
+    extra = None
+    if args.extra_labels:
+        # new labels train only; the held-out split and the CV folds are the shared annotations' own
+        extra = load_annotations([Path(p) for p in args.extra_labels.split(",")], postings)
+        extra = extra.join(df.select("uid"), on="uid", how="anti")
+        print(f"extra training labels: {extra.height} ({dict(extra.group_by('label').len().iter_rows())})\n")
+    from bench_classify_variants import board_from_extra
 
-    dev = df.filter(pl.col("split") != "test")
+    board = board_from_extra(postings)
+    zoo = {
+        "baseline": (BASELINE, baseline_fit_predict),
+        "classify-2": ("fast, as before (classify-2: no title normalisation, no board view)",
+                       fast_fitter(title_noise=False, board_weight=0.0)),
+        "shipped": (FAST, fast_fitter()),
+        "board-extra": ("fast + board occupation from `extra` (needs the export mapping)", board_fitter(board)),
+        "words": ("fast + jieba title words", fast_fitter(title_words_weight=0.5)),
+    }
+    if "self-train" in args.models:
+        # 20,000 unlabelled real postings (no labelled uid, no repeated text) to pseudo-label
+        from cjd_assets.harvest.files import export_as_extracted
+
+        pool = (export_as_extracted(postings).rename({"id": "uid"}).join(df.select("uid"), on="uid", how="anti")
+                .unique(subset=["title_extracted", "body_extracted"], keep="first", maintain_order=True)
+                .sample(20000, seed=3).select("uid", "title_extracted", "company_name_extracted", "body_extracted"))
+        if extra is not None:
+            pool = pool.join(extra.select("uid"), on="uid", how="anti")
+        zoo["self-train"] = ("fast + self-training (2000 per class of 20k unlabelled, weight 0.3)",
+                             fast_fitter(unlabelled=pool, self_train_per_class=2000))
+    fitters = dict(zoo[k] for k in args.models.split(","))
     t0 = time.perf_counter()
-    base_pred = baseline_fit_predict(dev, test)  # the same rows the fast backend learns from
-    base_s = time.perf_counter() - t0
-    base = metrics_from_confusion(confusion_matrix(y_test, base_pred))
-    t0 = time.perf_counter()
+    rep = evaluation_report(df, fitters, folds=args.folds, curve_shares=tuple(float(x) for x in args.curve.split(",")
+                                                                             if x), extra_train=extra)
+    print(f"## Quality: {df.height} shared annotations, held-out test split "
+          f"{int((df['split'] == 'test').sum())}, {args.folds}-fold CV over all\n")
+    print(report_markdown(rep))
+    print(rep["per_class"].filter(pl.col("evaluation") == "held-out test").select(
+        "model", "category", pl.col("precision", "recall", "f1", "f0.5").round(3), "support"))
+    print(f"\n(quality run {time.perf_counter() - t0:.0f} s)\n", flush=True)
     clf = train_classifier(df, backend="fast")
-    fast_s = time.perf_counter() - t0
-    argmax = clf.predict_proba(test).argmax(axis=1)
-    fast_argmax = metrics_from_confusion(confusion_matrix(y_test, argmax))
-
-    print(f"## Quality on the held-out test split ({test.height} postings; both models learn from train "
-          f"{train.height} + validation {clf.metrics['rows']['validation']})\n")
-    print("| model | macro-F1 | accuracy | " + " | ".join(f"{c} P / R" for c in CATEGORIES) + " |")
-    print("|---|---:|---:|" + "---:|" * len(CATEGORIES))
-    print(row("baseline: char 1-3 TF-IDF + logistic regression", base))
-    print(row("fast backend, argmax", fast_argmax))
-    print(row("fast backend, precision rule (shipped)", clf.metrics["test"]))
-    print(f"\nModel `{clf.version}`; thresholds {({k: v for k, v in clf.thresholds.items() if v})}; "
-          f"training wall time: baseline {base_s:.1f} s, fast backend {fast_s:.1f} s (incl. calibration, "
-          f"tuning, scoring).\n")
-
-    if args.cv:
-        from sklearn.model_selection import StratifiedKFold
-
-        # all labelled postings; each fold's held-out part is the 'test' split of a full training run
-        # (out-of-fold tuning, offsets and thresholds inside the other four folds only)
-        y = labels_to_index(df["label"])
-        print("| 5-fold CV, all postings | baseline macro-F1 | fast argmax macro-F1 | fast rule macro-F1 | "
-              "baseline TT1 P | fast argmax TT1 P | fast rule TT1 P / R |")
-        print("|---|---:|---:|---:|---:|---:|---:|")
-        for seed in (1, 2):
-            pb, pa = np.zeros(len(y), int), np.zeros(len(y), int)
-            cm_rule = np.zeros((len(CATEGORIES), len(CATEGORIES)), dtype=np.int64)
-            for tr, te in StratifiedKFold(5, shuffle=True, random_state=seed).split(np.zeros(len(y)), y):
-                pb[te] = baseline_fit_predict(df[tr], df[te])
-                is_test = np.zeros(len(y), bool)
-                is_test[te] = True
-                fold = df.with_columns(pl.Series("split", np.where(is_test, "test", "train")))
-                c = train_classifier(fold, backend="fast")
-                pa[te] = c.predict_proba(df[te]).argmax(axis=1)
-                cm_rule += np.array(c.metrics["test"]["confusion"])
-            mb = metrics_from_confusion(confusion_matrix(y, pb))
-            ma = metrics_from_confusion(confusion_matrix(y, pa))
-            mr = metrics_from_confusion(cm_rule)
-            t1 = mr["per_class"]["TT1"]
-            print(f"| fold seed {seed} ({len(y)} postings) | {mb['macro_f1']:.3f} | {ma['macro_f1']:.3f} | "
-                  f"{mr['macro_f1']:.3f} | {mb['per_class']['TT1']['precision']:.3f} | "
-                  f"{ma['per_class']['TT1']['precision']:.3f} | {t1['precision']:.3f} / {t1['recall']:.3f} |",
-                  flush=True)
-        print()
 
     x = postings.head(args.speed_rows).rename(
         {"title": "title_extracted", "company": "company_name_extracted", "body": "body_extracted"})

@@ -3,7 +3,7 @@
     cjd demo [--postings N]      crawl the embedded demo board and materialize every asset
     cjd ingest FILE [FILE ...]   harvest export files / saved-page folders / WARC files, then the analysis
     cjd analyse                  re-run the analysis stages over all harvests
-    cjd export-sample N OUT.csv  a random sample of unique postings for annotators to label
+    cjd export-sample N OUT.csv  unlabelled postings the classifier is least sure of, for annotators
 """
 
 from __future__ import annotations
@@ -171,13 +171,32 @@ def export_sample(args: argparse.Namespace) -> None:
         postings = wh.read_frame(
             con, "SELECT id AS uid, source AS source_board, title_extracted AS title, company_name_extracted "
                  "AS company, body_extracted AS body FROM deduplicated_postings WHERE is_primary")
+        labelled = (wh.read_frame(con, "SELECT DISTINCT uid FROM annotations")["uid"]
+                    if wh.table_exists(con, "annotations") else None)
+        model = (con.execute("SELECT model_path FROM job_classifier ORDER BY trained_at DESC LIMIT 1").fetchall()
+                 if wh.table_exists(con, "job_classifier") else [])
     out = Path(args.out)
-    sample = classify.export_annotation_sample(postings, args.n, seed=args.seed)
+    if args.random or not model:
+        # no model yet (or asked for): a plain random sample
+        chosen = classify.export_annotation_sample(postings, args.n, seed=args.seed, exclude=labelled)
+        sample = chosen
+        how = "at random"
+    else:
+        clf = classify.load_classifier(Path(model[0][0]))
+        proba = clf.predict_proba(postings.rename({"title": "title_extracted", "company": "company_name_extracted",
+                                                   "body": "body_extracted"}))
+        chosen = classify.select_for_annotation(postings, proba, args.n, seed=args.seed, exclude=labelled,
+                                                random_share=args.random_share)
+        sample = classify.annotation_sheet(chosen)
+        how = f"least sure first, by predicted category and board ({args.random_share:.0%} random)"
     sample.write_csv(out)
-    # The texts go beside the sample, in the real-postings format, so labels can be joined back by uid.
+    # The texts go beside the sample, in the real-postings format, so labels can be joined back by uid;
+    # with the model's prediction and uncertainty, which the annotators' sheet leaves off.
     texts = out.with_suffix(".texts.parquet")
-    postings.join(sample.select("uid"), on="uid").write_parquet(texts)
-    print(f"[cjd] {sample.height} postings to label in {out} (fill label: TT1, TT2, PRODUCT, COMMERCIAL, NOT_AI)")
+    extra = [c for c in ("predicted", "uncertainty", "picked") if c in chosen.columns]
+    postings.join(chosen.select("uid", *extra), on="uid").write_parquet(texts)
+    print(f"[cjd] {sample.height} postings to label in {out}, {how} "
+          "(fill label: TT1, TT2, PRODUCT, COMMERCIAL, NOT_AI)")
     print(f"      then: CJD_ANNOTATIONS=<existing>,{out} CJD_ANNOTATION_TEXTS=<existing>,{texts}")
 
 
@@ -208,10 +227,12 @@ def main(argv: list[str] | None = None) -> None:
     p.set_defaults(func=ingest)
     p = sub.add_parser("analyse", help="re-run dedup, classification, normalization and the summaries")
     p.set_defaults(func=analyse)
-    p = sub.add_parser("export-sample", help="a random sample of unique postings for annotators (CSV)")
+    p = sub.add_parser("export-sample", help="unlabelled postings the classifier is least sure of, for annotators (CSV)")
     p.add_argument("n", type=int)
     p.add_argument("out")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--random-share", type=float, default=0.3, help="share of each category drawn at random")
+    p.add_argument("--random", action="store_true", help="a plain random sample instead")
     p.set_defaults(func=export_sample)
     p = sub.add_parser("export", help="the unique postings with every field as Parquet, CSV and Stata, with a codebook")
     p.add_argument("out", nargs="?", help="output folder (default: $CJD_LAKE_DIR/export)")

@@ -100,6 +100,8 @@ class ClassifierSettings(dg.ConfigurableResource):
     annotation_texts_path: str = ""
     split_seed: int = 13
     bootstrap_samples: int = 500
+    # classifier_evaluation: folds of the cross-validation beside the baseline (< 2: held-out split only)
+    evaluation_folds: int = 5
 
     def train_params(self) -> dict:
         if self.backend != "bert":
@@ -128,6 +130,7 @@ class ClassifierSettings(dg.ConfigurableResource):
             ),
             split_seed=int(os.environ.get("CJD_SPLIT_SEED", "13")),
             bootstrap_samples=int(os.environ.get("CJD_BOOTSTRAP", "500")),
+            evaluation_folds=int(os.environ.get("CJD_EVALUATION_FOLDS", "5")),
         )
 
 

@@ -192,8 +192,12 @@ def test_annotators_sample_round_trip(demo_run, tmp_path, monkeypatch):
     rows = _q(demo_run["db"], "SELECT count(*), count(*) FILTER (WHERE label = 'COMMERCIAL' AND "
                               "uid IN (SELECT uid FROM read_csv('" + str(tmp_path / "labelled.csv") + "'))) "
                               "FROM annotations")[0]
-    # Sampled postings already labelled in the demo keep one label (documented rule); new ones are added.
-    assert before < rows[0] <= before + 12 and rows[1] >= rows[0] - before
+    # export-sample skips postings already labelled, so all 12 are new
+    assert rows[0] == before + 12 and rows[1] == 12
+    # the trained model picked them: its prediction and why each was picked sit beside the texts
+    picked = pl.read_parquet(tmp_path / "sample.texts.parquet")
+    assert picked.height == 12 and set(picked["picked"]) <= {"uncertain", "random"}
+    assert picked["predicted"].is_not_null().all()
 
 def test_bert_backend_through_the_asset_code_path(demo_run, tmp_path):
     """A tiny BERT built locally (no download) trains, saves, loads and classifies through the same

@@ -10,6 +10,7 @@ from cjd_assets.classify.annotations import (
     load_annotations,
     load_annotations_with_report,
 )
+from cjd_assets.classify.compare import evaluation_report, report_markdown
 from cjd_assets.classify.evaluate import corrected_counts, evaluate, metrics_from_confusion, metrics_markdown
 from cjd_assets.classify.model import (
     Classifier,
@@ -18,6 +19,7 @@ from cjd_assets.classify.model import (
     train_classifier,
     tune_thresholds,
 )
+from cjd_assets.classify.sampling import annotation_sheet, select_for_annotation, uncertainty
 
 
 def build_tiny_bert(path, texts, **kwargs):
@@ -29,6 +31,7 @@ def build_tiny_bert(path, texts, **kwargs):
 
 __all__ = [
     "Classifier",
+    "annotation_sheet",
     "annotator_agreement",
     "apply_decision_rule",
     "assign_splits",
@@ -36,6 +39,7 @@ __all__ = [
     "cohen_kappa",
     "corrected_counts",
     "evaluate",
+    "evaluation_report",
     "export_annotation_sample",
     "import_annotations",
     "load_annotations",
@@ -43,6 +47,9 @@ __all__ = [
     "load_classifier",
     "metrics_from_confusion",
     "metrics_markdown",
+    "report_markdown",
+    "select_for_annotation",
     "train_classifier",
     "tune_thresholds",
+    "uncertainty",
 ]

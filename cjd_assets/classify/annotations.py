@@ -1,7 +1,9 @@
 """Labelled postings: loading, de-duplication, stratified splits, annotator agreement, export/import.
 
-Label files are JSON lines or CSV with at least `uid` and `label`; `confidence`, `note` and `annotator`
-are optional. Texts are joined from a postings frame (postings.parquet format) by uid.
+Label files are JSON lines or CSV with at least `uid` and `label`; `confidence`, `note`, `annotator`
+and `split` are optional. A non-empty `split` pins the row's split: `"split": "train"` keeps labels
+that must never be scored (silver labels from a later round, say) out of the held-out splits, and
+leaves the other rows' stratified splits as they were without them. Texts are joined from a postings frame (postings.parquet format) by uid.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from cjd_assets.schema import CATEGORIES
@@ -44,7 +47,7 @@ def normalize_label(value: str | None) -> str | None:
 
 
 def import_annotations(path: Path) -> pl.DataFrame:
-    """One label file (.jsonl/.json lines or .csv) as uid, label, confidence, note, annotator.
+    """One label file (.jsonl/.json lines or .csv) as uid, label, confidence, note, annotator, split.
 
     Labels are normalised to the category codes; rows with a blank or unknown label are dropped
     (an exported sample that was only partly annotated imports cleanly).
@@ -65,7 +68,13 @@ def import_annotations(path: Path) -> pl.DataFrame:
          else pl.lit(None, pl.Utf8)).alias("confidence"),
         (pl.col("note").cast(pl.Utf8) if "note" in raw.columns else pl.lit(None, pl.Utf8)).alias("note"),
         (pl.col("annotator").cast(pl.Utf8) if "annotator" in raw.columns else pl.lit(path.stem)).alias("annotator"),
+        (pl.col("split").cast(pl.Utf8).str.strip_chars().str.to_lowercase() if "split" in raw.columns
+         else pl.lit(None, pl.Utf8)).alias("split"),
     )
+    bad = sorted(set(out["split"].drop_nulls().to_list()) - set(SPLITS) - {""})
+    if bad:
+        raise ValueError(f"{path}: split must be one of {SPLITS}, got {bad}")
+    out = out.with_columns(pl.when(pl.col("split") == "").then(None).otherwise(pl.col("split")).alias("split"))
     return out.filter(pl.col("uid").is_not_null() & (pl.col("uid") != "") & pl.col("label").is_not_null())
 
 
@@ -147,11 +156,18 @@ def load_annotations_with_report(paths: list[Path], texts: pl.DataFrame, seed: i
         "agreement": annotator_agreement(labels),
     }
     one = _resolve_duplicates(labels)
-    joined = one.join(texts_from_postings(texts), on="uid", how="inner", maintain_order="left")
+    joined = one.join(texts_from_postings(texts), on="uid", how="inner", maintain_order="left").with_row_index("_order")
     report["dropped_no_text"] = one.height - joined.height
-    joined = joined.with_columns(assign_splits(joined, seed, val_share, test_share))
+    # pinned rows keep their split; the others are split among themselves, as if the pinned were absent
+    free = joined.filter(pl.col("split").is_null())
+    free = free.with_columns(assign_splits(free, seed, val_share, test_share))
+    report["pinned_split"] = joined.height - free.height
+    joined = pl.concat([free.with_columns(pl.lit(False).alias("split_pinned")),
+                        joined.filter(pl.col("split").is_not_null()).with_columns(pl.lit(True).alias("split_pinned"))],
+                       how="vertical_relaxed").sort("_order").drop("_order")
     out = joined.select(
-        "uid", "label", "confidence", "split", "title_extracted", "company_name_extracted", "body_extracted"
+        "uid", "label", "confidence", "split", "title_extracted", "company_name_extracted", "body_extracted",
+        "split_pinned",
     )
     report["rows"] = out.height
     report["by_split"] = {s: int((out["split"] == s).sum()) for s in SPLITS}
@@ -164,7 +180,7 @@ def load_annotations(paths: list[Path], texts: pl.DataFrame, seed: int = 13, val
     """Labelled postings with texts and a stratified split.
 
     Columns: uid, label, confidence, split ('train'|'validation'|'test'), title_extracted,
-    company_name_extracted, body_extracted. A posting labelled more than once keeps one label:
+    company_name_extracted, body_extracted, split_pinned (the label file gave the split). A posting labelled more than once keeps one label:
     high confidence beats low, and between equals the less technical label wins (guideline rule 7).
     Label rows whose uid has no text in `texts` are dropped; `load_annotations_with_report` counts them.
     """
@@ -172,16 +188,20 @@ def load_annotations(paths: list[Path], texts: pl.DataFrame, seed: int = 13, val
 
 
 def cohen_kappa(a: list[str], b: list[str]) -> float | None:
-    """Cohen's kappa of two raters over the same items; None when undefined (no items)."""
+    """Cohen's kappa of two raters over the same items (sklearn); None when undefined (no items).
+
+    Where chance agreement is certain (both raters used one and the same label throughout) sklearn's
+    value is 0/0: 1.0 is returned when they agree on everything, else 0.0.
+    """
     n = len(a)
     if n == 0 or n != len(b):
         return None
-    cats = sorted(set(a) | set(b))
-    po = sum(x == y for x, y in zip(a, b)) / n
-    pe = sum((a.count(c) / n) * (b.count(c) / n) for c in cats)
-    if pe >= 1.0:
-        return 1.0 if po == 1.0 else 0.0
-    return (po - pe) / (1 - pe)
+    if len(set(a) | set(b)) == 1:
+        return 1.0
+    from sklearn.metrics import cohen_kappa_score
+
+    k = float(cohen_kappa_score(list(a), list(b)))
+    return 0.0 if np.isnan(k) else k
 
 
 def annotator_agreement(labels: pl.DataFrame) -> dict:

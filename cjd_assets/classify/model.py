@@ -29,7 +29,7 @@ from cjd_assets.classify.annotations import assign_splits
 from cjd_assets.schema import CATEGORIES, CLASSIFIER_TEXT_COLUMNS, DISTRIBUTION_COLUMNS
 
 # Bump when featurisation or training changes in a way that changes models trained on the same data.
-CODE_VERSION = "classify-2"
+CODE_VERSION = "classify-3"
 THRESHOLDED: tuple[str, ...] = ("TT1", "TT2")  # the classes a decision rule may threshold
 # thresholded by default: TT1 only. Thresholding TT2 as well (target .95) cost ~0.016 cross-validated
 # macro-F1 for TT2 precision (.86 -> .95), and the study's precision goal is TT1's
@@ -119,7 +119,8 @@ def tune_thresholds(proba: np.ndarray, y: np.ndarray, precision_target: float | 
 
 def _hash_training_data(df: pl.DataFrame) -> str:
     h = hashlib.sha256()
-    cols = [c for c in ("uid", *CLASSIFIER_TEXT_COLUMNS, "label", "confidence", "split") if c in df.columns]
+    cols = [c for c in ("uid", *CLASSIFIER_TEXT_COLUMNS, "label", "confidence", "split", "split_pinned")
+            if c in df.columns]
     for row in df.select(pl.col(cols).cast(pl.Utf8).fill_null("\x00")).iter_rows():
         h.update("\x1f".join(row).encode())
         h.update(b"\x1e")
@@ -217,7 +218,8 @@ def train_classifier(df: pl.DataFrame, backend: str = "fast", **params) -> Class
     model learns from train and is calibrated and tuned on 'validation'.
 
     `df` has title_extracted, company_name_extracted, body_extracted and label (and optionally uid and
-    split). Without a split column one is assigned (stratified, seeded; `seed`, `val_share`,
+    split). Rows whose split is 'unlabelled' are texts without labels for the fast backend's
+    self-training (`self_train_per_class`); they are never scored. Without a split column one is assigned (stratified, seeded; `seed`, `val_share`,
     `test_share` params). Test rows are never trained on; when present they are scored into
     `metrics['test']`. Decision-rule params: `precision_target` (0.95; None = objective only),
     `threshold_beta` (0.5), `fallback` ("NOT_AI"; None = next most probable), `thresholded` (("TT1",)). Backend params: see
@@ -238,6 +240,11 @@ def train_classifier(df: pl.DataFrame, backend: str = "fast", **params) -> Class
     missing = [c for c in (*CLASSIFIER_TEXT_COLUMNS, "label") if c not in df.columns]
     if missing:
         raise ValueError(f"training frame lacks columns {missing}")
+    unlabelled = None
+    if "split" in df.columns and (df["split"] == "unlabelled").any():
+        # texts without labels, for the fast backend's self-training (never scored)
+        unlabelled = df.filter(pl.col("split") == "unlabelled")
+        df = df.filter(pl.col("split") != "unlabelled")
     labels_to_index(df["label"])  # validate early
     if "split" not in df.columns:
         key = df["uid"].cast(pl.Utf8) if "uid" in df.columns else pl.Series(
@@ -254,7 +261,7 @@ def train_classifier(df: pl.DataFrame, backend: str = "fast", **params) -> Class
     if backend == "fast":
         from cjd_assets.classify.fast import FastBackend
 
-        model = FastBackend.train(train, val, **params)
+        model = FastBackend.train(train, val, unlabelled=unlabelled, **params)
     elif backend == "bert":
         from cjd_assets.classify.bert import BertBackend
 
@@ -272,7 +279,9 @@ def train_classifier(df: pl.DataFrame, backend: str = "fast", **params) -> Class
         thresholds = tune_thresholds(model.predict_proba(val), labels_to_index(val["label"]), target, beta, fallback,
                                      thresholded)
     version = model_version(backend, {**resolved, "threshold_beta": beta, "precision_target": target,
-                                      "fallback": fallback, "thresholded": list(thresholded)}, df)
+                                      "fallback": fallback, "thresholded": list(thresholded)},
+                            df if unlabelled is None or not resolved.get("self_train_per_class")
+                            else pl.concat([df, unlabelled], how="diagonal_relaxed"))
     clf = Classifier(backend, model, resolved, thresholds, version, fallback=fallback)
 
     from cjd_assets.classify.evaluate import evaluate
