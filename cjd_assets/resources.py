@@ -7,6 +7,7 @@ unchanged on a laptop and a deployment overrides only what differs.
 from __future__ import annotations
 
 import os
+import re
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -14,6 +15,13 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from cjd_assets.paths import data_dir, shared_dir
+
+
+def project_annotation_files() -> list[Path]:
+    """The label rounds the project made itself (cjd_assets/data/annotations/roundN.jsonl: uid -> label,
+    adjudicated; their rows carry split 'train', so they are trained on and never scored)."""
+    folder = Path(__file__).parent / "data" / "annotations"
+    return sorted(p for p in folder.glob("round*.jsonl") if re.fullmatch(r"round\d+\.jsonl", p.name))
 
 
 def default_database() -> str:
@@ -124,7 +132,9 @@ class ClassifierSettings(dg.ConfigurableResource):
             batch_size=int(os.environ.get("CJD_BERT_BATCH_SIZE", "16")),
             max_length=int(os.environ.get("CJD_BERT_MAX_LENGTH", "128")),
             learning_rate=float(os.environ.get("CJD_BERT_LR", "2e-5")),
-            annotation_paths=_env_list("CJD_ANNOTATIONS", str(shared / "annotations" / "train.jsonl")),
+            # the shared gold labels, then the project's own rounds (silver, pinned to training)
+            annotation_paths=_env_list("CJD_ANNOTATIONS", ",".join(
+                [str(shared / "annotations" / "train.jsonl"), *map(str, project_annotation_files())])),
             annotation_texts_path=os.environ.get(
                 "CJD_ANNOTATION_TEXTS", str(shared / "real_postings" / "postings.parquet")
             ),
