@@ -161,7 +161,7 @@ def classifier_evaluation(warehouse: Warehouse, classifier_settings: ClassifierS
     report = classify.evaluation_report(
         labelled if pinned is None else labelled.filter(~pinned), fitters,
         folds=classifier_settings.evaluation_folds if fast else 0,
-        curve_shares=(0.25, 0.5, 0.75, 1.0) if fast else (),
+        curve_shares=(0.25, 0.5, 0.75, 1.0) if fast and classifier_settings.evaluation_folds >= 2 else (),
         extra_train=None if pinned is None else labelled.filter(pinned))
     comparison = report["models"].with_columns(model_version=pl.lit(version))
     with warehouse.connection() as con:
