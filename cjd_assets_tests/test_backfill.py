@@ -5,6 +5,7 @@ one DuckDB file); then new harvests and rule or model changes re-run only what t
 """
 
 import multiprocessing
+from datetime import date
 from concurrent.futures import ProcessPoolExecutor
 
 import dagster as dg
@@ -116,3 +117,34 @@ def test_rule_change_renormalizes_without_reclassifying(env, backfilled, monkeyp
     total = _latest(env["instance"], "classified_postings")["dagster/row_count"]
     assert _latest(env["instance"], "normalized_postings")["normalized_this_run"] == total
     assert _latest(env["instance"], "classified_postings")["classified_this_run"] == 0
+
+
+def test_two_harvests_a_month_apart_in_the_series_and_the_comparison(env, backfilled):
+    """Demand over time on the demo: harvest A crawled on 10 January 2026 holds postings 0-19; harvest B,
+    crawled on 10 February, re-crawls 10-19 and adds 20-34. Neither shows a release date, so the series
+    places them by retrieval; the comparison sets the two harvests side by side and counts a posting seen
+    in both once in each."""
+    import json
+
+    instance = env["instance"]
+    keys = []
+    for name, rows, crawled in (("a.parquet", range(0, 20), "2026-01-10 10:00:00"),
+                                ("b.parquet", range(10, 35), "2026-02-10 10:00:00")):
+        part = env["postings"][list(rows)].with_columns(
+            pl.lit("").alias("release_date_text"), pl.lit(json.dumps({"crawl_time": crawled})).alias("extra"))
+        part.write_parquet(env["landing"] / name)
+        keys.append(landed_partition_key(env["landing"] / name))
+    instance.add_dynamic_partitions(harvests.name, keys)
+    defs = build_definitions(default_resources())
+    for key in keys:
+        assert defs.resolve_job_def("harvest_job").execute_in_process(partition_key=key, instance=instance).success
+    _analysis(instance)
+    with duckdb.connect(str(env["tmp"] / "cjd.duckdb"), read_only=True) as con:
+        cmp = con.sql("SELECT * FROM summary_window_comparison WHERE metric = 'postings'").pl()
+        series = con.sql("SELECT month, postings, release_month_share FROM summary_ai_share_by_month "
+                             "WHERE breakdown = 'all' AND month >= DATE '2026-01-01'").pl().sort("month")
+    assert (cmp["window_a"][0], cmp["window_b"][0]) == tuple(f"harvest:{k}" for k in keys)
+    assert (cmp["n_a"][0], cmp["n_b"][0]) == (20, 25)  # 10 postings were live in both and count in both
+    assert (cmp["value_a"].sum(), cmp["value_b"].sum()) == (20, 25)
+    # January: postings 0-9 (their latest version is A's); February: 10-34 (B's versions are the latest).
+    assert series.rows() == [(date(2026, 1, 1), 10, 0.0), (date(2026, 2, 1), 25, 0.0)]
