@@ -37,7 +37,7 @@ from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.linear_model import SGDRegressor
 
-SALARY_MODEL_VERSION: str = "salary-1.0.0"
+SALARY_MODEL_VERSION: str = "salary-1.0.1"  # 1.0.1: company size reaches the model (was banded twice)
 
 PREDICTION_COLUMNS: tuple[str, ...] = (
     "salary_exact_monthly_value_pr",
@@ -86,7 +86,8 @@ MIN_GROUP_CALIBRATION = 200  # a board's own residual quantiles need this many c
 
 
 def company_size_band(text: pl.Expr) -> pl.Expr:
-    """'20-99人', '民营 | 少于50人', '10000人以上' -> a COMPANY_SIZE_BANDS name (null: no head count)."""
+    """'20-99人', '民营 | 少于50人', '10000人以上' -> a COMPANY_SIZE_BANDS name (null: no head count).
+    A band name maps to itself, so text banded once keeps its band (banding twice used to empty it)."""
     t = text.cast(pl.String)
     few = t.str.contains(r"(少于|不足)\s*\d+\s*人|\d+\s*人\s*以下")
     lower = t.str.extract(r"(\d+)\s*(?:-\s*\d+\s*)?人", 1).cast(pl.Int64, strict=False)
@@ -94,7 +95,8 @@ def company_size_band(text: pl.Expr) -> pl.Expr:
     expr = pl.lit(None, dtype=pl.String)
     for bound, name in COMPANY_SIZE_BANDS:
         expr = pl.when(lower >= bound).then(pl.lit(name)).otherwise(expr)
-    return expr
+    names = [name for _, name in COMPANY_SIZE_BANDS]
+    return pl.when(t.is_in(names)).then(t).otherwise(expr)
 
 
 def _unit_hash(s: str | None) -> float:

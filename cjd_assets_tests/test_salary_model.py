@@ -88,6 +88,10 @@ def test_company_size_band_reads_board_head_counts():
     assert s.select(company_size_band(pl.col("s"))).to_series().to_list() == [
         "20-99", "<20", "10000+", "1000-9999", None, None, "100-499",
     ]
+    # Banded text keeps its band: the salary asset once banded company size before the model banded it
+    # again, which emptied the feature in production.
+    once = s.select(company_size_band(pl.col("s")).alias("s"))
+    assert once.select(company_size_band(pl.col("s"))).to_series().to_list() == once["s"].to_list()
 
 
 def test_model_beats_both_baselines_and_interval_covers_80_percent(model):

@@ -48,11 +48,8 @@ def salary_predictions(context: dg.AssetExecutionContext, warehouse: Warehouse, 
     province and prefecture, education, experience, board, company size). Held-out error and interval
     coverage sit beside two baselines (category x province median, global median). Predicted pay never
     replaces the stated `*_norm` salary columns; the summaries use it only when asked to."""
-    def features(frame: pl.DataFrame) -> pl.DataFrame:
-        return frame.with_columns(S.company_size_band(pl.col("company_size")).alias("company_size"))
-
     with warehouse.connection() as con:
-        training = features(wh.read_frame(con, TRAIN_SQL))
+        training = wh.read_frame(con, TRAIN_SQL)  # raw head-count text: the library bands it
     stated = training.height
     context.log.info(f"training the salary model on {stated:,} postings with stated pay")
     model = S.train_salary_model(training)
@@ -61,7 +58,7 @@ def salary_predictions(context: dg.AssetExecutionContext, warehouse: Warehouse, 
     with warehouse.connection() as con:
         con.execute("DROP TABLE IF EXISTS salary_predictions")
         for batch in wh.iter_frames(con, PREDICT_SQL, batch_size=BATCH_SIZE):
-            pred = model.predict(features(batch)).with_columns(
+            pred = model.predict(batch).with_columns(
                 salary_model_version=pl.lit(model.version), pipeline_date_updated=pl.lit(now)
             )
             wh.append(con, "salary_predictions", pred)
