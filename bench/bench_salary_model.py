@@ -22,12 +22,14 @@ import time
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
+from cjd_assets import warehouse as wh
 from cjd_assets.harvest import export_as_extracted
 from cjd_assets.normalize import normalize_postings
 from cjd_assets.paths import shared_dir
-from cjd_assets.salary_model import SALARY_MODEL_VERSION, fill_missing_pay, train_salary_model
+from cjd_assets.salary import SALARY_MODEL_VERSION, train_salary_model
 
 SIZE_KEYS = ("company_size", "company_scale", "company_type_size")
 
@@ -117,21 +119,22 @@ def main() -> None:
     )
 
     # What filling the gaps changes: Table 3-style medians (annual = monthly x 12) stated vs filled.
-    filled = fill_missing_pay(df.select("id", "job_category_pr", *[c for c in df.columns if c.startswith("salary_")]), pred)
-    table3 = (
-        filled.group_by("job_category_pr")
-        .agg(
-            pl.len().alias("n"),
-            (pl.col("salary_monthly_source") == "predicted").mean().alias("share_predicted"),
-            (pl.col("salary_minimum_monthly_filled").filter(pl.col("salary_monthly_source") == "stated").median() * 12)
-            .alias("stated_min"),
-            (pl.col("salary_maximum_monthly_filled").filter(pl.col("salary_monthly_source") == "stated").median() * 12)
-            .alias("stated_max"),
-            (pl.col("salary_minimum_monthly_filled").median() * 12).alias("filled_min"),
-            (pl.col("salary_maximum_monthly_filled").median() * 12).alias("filled_max"),
-        )
-        .sort("n", descending=True)
-    )
+    # The pipeline's own fill rule (sql/analysis_postings_filled.sql) over these postings and predictions.
+    con = duckdb.connect()
+    con.register("analysis_postings_stated", df.select("id", "job_category_pr", *[c for c in df.columns
+                                                                                  if c.startswith("salary_")]))
+    con.register("salary_predictions", pred)
+    wh.run_sql(con, "analysis_postings_filled")
+    table3 = con.sql("""
+        SELECT s.job_category_pr, count(*) AS n,
+               avg((coalesce(s.salary_minimum_annual_value_norm, s.salary_exact_annual_value_norm) IS NULL
+                    AND f.salary_minimum_annual_value_norm IS NOT NULL)::DOUBLE) AS share_predicted,
+               median(coalesce(s.salary_minimum_annual_value_norm, s.salary_exact_annual_value_norm)) AS stated_min,
+               median(coalesce(s.salary_maximum_annual_value_norm, s.salary_exact_annual_value_norm)) AS stated_max,
+               median(f.salary_minimum_annual_value_norm) AS filled_min,
+               median(f.salary_maximum_annual_value_norm) AS filled_max
+        FROM analysis_postings_stated AS s JOIN analysis_postings AS f USING (id)
+        GROUP BY 1 ORDER BY n DESC""").pl()
 
     lines = [
         "# Salary prediction benchmark (issue 9)",
@@ -190,7 +193,8 @@ def main() -> None:
         *[f"| {b} | {n:,} | {m:,.0f} |" for b, n, m in by_board.iter_rows()],
         "",
         "Median annual pay (CNY, monthly x 12) by category, stated pay only vs predicted pay filling the gaps"
-        " (`fill_missing_pay`; a predicted posting counts its point prediction as both min and max):",
+        " (`sql/analysis_postings_filled.sql`, as `CJD_FILL_MISSING_PAY=1`; a posting without stated annual pay"
+        " counts its point prediction x 12 as both min and max):",
         "",
         "| category | postings | share predicted | stated min | stated max | filled min | filled max |",
         "|---|---|---|---|---|---|---|",

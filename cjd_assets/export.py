@@ -16,6 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from cjd_assets import warehouse as wh
+from cjd_assets.md import table
 from cjd_assets.schema import EXTRACTED_COLUMNS
 
 FORMATS: tuple[str, ...] = ("parquet", "csv", "dta")
@@ -207,9 +208,9 @@ def export_postings(con, out_dir: Path, formats: tuple[str, ...] = FORMATS) -> d
              "(Appendix A of the study), `_inferred` flags a value inferred from the description, `_pr` "
              "predicted by a model. Stata names are abbreviated where longer than 32 characters.", "",
              "Pipeline versions: " + "; ".join(f"{t}: {', '.join(v)}" for t, v in versions.items()), "",
-             "| column | Stata name | stage | type | null share | meaning |", "|---|---|---|---|---|---|"]
-    lines += [f"| {r['column']} | {r['stata_name']} | {r['stage']} | {r['type']} | {r['null_share']:.1%} | {r['meaning']} |"
-              for r in book.iter_rows(named=True)]
+             table([[r["column"], r["stata_name"], r["stage"], r["type"], f"{r['null_share']:.1%}", r["meaning"]]
+                    for r in book.iter_rows(named=True)],
+                   ["column", "Stata name", "stage", "type", "null share", "meaning"])]
     paths["codebook"].write_text("\n".join(lines) + "\n", encoding="utf-8")
     paths["versions"] = out_dir / "versions.json"
     paths["versions"].write_text(json.dumps(versions, indent=2, sort_keys=True) + "\n", encoding="utf-8")

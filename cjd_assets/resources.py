@@ -114,15 +114,14 @@ class ClassifierSettings(dg.ConfigurableResource):
     evaluation_folds: int = 0
 
     def train_params(self) -> dict:
-        if self.backend != "bert":
-            return {}
-        return {
-            "model_name_or_path": self.model_name_or_path,
-            "epochs": self.epochs,
-            "batch_size": self.batch_size,
-            "max_length": self.max_length,
-            "learning_rate": self.learning_rate,
-        }
+        """The model settings above that the chosen backend takes (the fast backend takes none)."""
+        from cjd_assets.classify import backend_class
+
+        accepts = backend_class(self.backend).param_names()
+        settings = {"model_name_or_path": self.model_name_or_path, "epochs": self.epochs,
+                    "batch_size": self.batch_size, "max_length": self.max_length,
+                    "learning_rate": self.learning_rate}
+        return {k: v for k, v in settings.items() if k in accepts}
 
     @classmethod
     def from_env(cls) -> "ClassifierSettings":

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from cjd_assets.md import escape_cell
+from cjd_assets.md import table as md_table
 
 from cjd_assets.paths import REPO_ROOT
 
@@ -128,13 +128,10 @@ def markdown_preview(df: pl.DataFrame, max_rows: int = 10, max_chars: int = 60) 
 
     def cell(v: object) -> str:
         s = "" if v is None else str(v).replace("\n", " ")
-        # Cut first, then escape: a cut never leaves a dangling backslash.
-        s = s if len(s) <= max_chars else s[: max_chars - 1] + "…"
-        return escape_cell(s)
+        # cut here, escaped by md_table after: a cut never leaves a dangling backslash
+        return s if len(s) <= max_chars else s[: max_chars - 1] + "…"
 
-    lines = ["| " + " | ".join(str(c).replace("|", "\\|") for c in cols) + " |", "|" + "---|" * len(cols)]
-    for row in head.iter_rows():
-        lines.append("| " + " | ".join(cell(v) for v in row) + " |")
+    lines = [md_table([[cell(v) for v in row] for row in head.iter_rows()], cols)]
     if df.height > max_rows:
         lines.append(f"\n_{df.height - max_rows:,} more rows_")
     return "\n".join(lines)

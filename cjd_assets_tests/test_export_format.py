@@ -12,7 +12,7 @@ import pytest
 from cjd_assets.harvest import export_as_extracted, parse_pages, records_to_raw_pages
 from cjd_assets.harvest.export_format import extra_fields, fill_from_extra, summarize_extra
 from cjd_assets.normalize import normalize_postings
-from cjd_assets.salary_model import company_size_band
+from cjd_assets.salary import company_size_band
 
 UTC = dt.timezone.utc
 

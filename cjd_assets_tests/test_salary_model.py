@@ -8,11 +8,10 @@ import numpy as np
 import polars as pl
 import pytest
 
-from cjd_assets.salary_model import (
-    FILL_COLUMNS,
+from cjd_assets import warehouse as wh
+from cjd_assets.salary import (
     PREDICTION_COLUMNS,
     company_size_band,
-    fill_missing_pay,
     load_salary_model,
     stated_monthly_pay,
     train_salary_model,
@@ -151,31 +150,41 @@ def test_save_and_load_give_the_same_predictions(model, synthetic, tmp_path):
     assert (tmp_path / "salary.pkl.json").read_text().count(model.version) == 1
 
 
-def test_fill_missing_pay_adds_columns_and_never_touches_norm_columns(model, synthetic):
+def test_predictions_are_their_own_columns_for_every_posting(model, synthetic):
+    before = synthetic.clone()
     pred = model.predict(synthetic)
-    filled = fill_missing_pay(synthetic, pred)
-    assert filled.select(synthetic.columns).equals(synthetic)
-    assert filled.columns == [*synthetic.columns, *FILL_COLUMNS]
-    stated = synthetic.get_column("salary_status_norm") == "stated"
-    src = filled.get_column("salary_monthly_source")
-    assert (src.filter(stated) == "stated").all() and (src.filter(~stated) == "predicted").all()
-    assert filled.filter(~stated).get_column("salary_monthly_filled").equals(
-        pred.filter(~stated).get_column("salary_exact_monthly_value_pr").alias("salary_monthly_filled")
-    )
-    # stated rows keep their stated pay, not the model's guess
-    first = filled.filter(stated).row(0, named=True)
-    expect = first["salary_exact_monthly_value_norm"] or (
-        first["salary_minimum_monthly_value_norm"] + first["salary_maximum_monthly_value_norm"]
-    ) / 2
-    assert first["salary_monthly_filled"] == pytest.approx(expect)
-    lo = first["salary_minimum_monthly_value_norm"] or first["salary_exact_monthly_value_norm"]
-    assert first["salary_minimum_monthly_filled"] == lo
-    gap = filled.filter(~stated).row(0, named=True)
-    assert gap["salary_minimum_monthly_filled"] == gap["salary_maximum_monthly_filled"] == gap["salary_monthly_filled"]
-    with pytest.raises(ValueError):
-        fill_missing_pay(filled, pred)
-    # a duplicated prediction row must not duplicate postings
-    assert fill_missing_pay(synthetic, pl.concat([pred, pred.head(3)])).height == synthetic.height
+    assert pred.columns == ["id", *PREDICTION_COLUMNS] and synthetic.equals(before)
+    gaps = pred.filter(synthetic.get_column("salary_status_norm") != "stated")
+    assert gaps.height > 300 and gaps.get_column("salary_exact_monthly_value_pr").min() > 0
+
+
+def test_missing_pay_is_filled_only_by_the_analysis_view(model, synthetic):
+    """The one fill rule (sql/analysis_postings_filled.sql): stated annual pay stays, a posting without it
+    takes its predicted monthly pay x 12 as both minimum and maximum, and nothing else changes."""
+    import duckdb
+
+    pred = model.predict(synthetic)
+    stated = synthetic.select(
+        "id", "job_category_pr", "salary_status_norm",
+        *[(pl.col(f"salary_{k}_monthly_value_norm") * 12).alias(f"salary_{k}_annual_value_norm")
+          for k in ("exact", "minimum", "maximum")])
+    con = duckdb.connect()
+    con.register("analysis_postings_stated", stated)
+    con.register("salary_predictions", pl.concat([pred, pred.head(3)]))  # a duplicate must not add rows
+    wh.run_sql(con, "analysis_postings_filled")
+    filled = con.sql("SELECT * FROM analysis_postings ORDER BY id").pl()
+    expect = stated.sort("id")
+    assert filled.height == expect.height
+    assert filled.select("id", "job_category_pr", "salary_exact_annual_value_norm").equals(
+        expect.select("id", "job_category_pr", "salary_exact_annual_value_norm"))
+    has = expect.get_column("salary_status_norm") == "stated"
+    for k in ("minimum", "maximum"):
+        col = f"salary_{k}_annual_value_norm"
+        got, own = filled.get_column(col), expect.get_column(col)
+        exact = expect.get_column("salary_exact_annual_value_norm")
+        assert got.filter(has).equals(own.fill_null(exact).filter(has))
+        want = pred.sort("id").get_column("salary_exact_monthly_value_pr").filter(~has) * 12
+        assert np.allclose(got.filter(~has).to_numpy(), want.to_numpy())
 
 
 def test_real_postings_model_beats_cell_median_with_calibrated_interval(real_postings, tmp_path):
@@ -199,9 +208,7 @@ def test_real_postings_model_beats_cell_median_with_calibrated_interval(real_pos
     assert ev["boosted"] and ev["mdape"] < ev["linear_only_mdape"]
     again = load_salary_model(m.save(tmp_path / "real.pkl")).predict(norm.head(500))
     assert again.equals(pred.head(500))
-    filled = fill_missing_pay(norm, pred)
-    assert filled.select(norm_before.columns).equals(norm_before)
-    missing = filled.filter(pl.col("salary_status_norm") != "stated")
+    assert norm.select(norm_before.columns).equals(norm_before)  # stated pay untouched
+    missing = pred.filter(norm.get_column("salary_status_norm") != "stated")
     assert missing.height > 500  # ~4 % of real postings state no usable pay once the export's extra is read
-    assert (missing.get_column("salary_monthly_source") == "predicted").all()
-    assert missing.get_column("salary_exact_monthly_value_norm").null_count() == missing.height
+    assert missing.get_column("salary_exact_monthly_value_pr").null_count() == 0

@@ -151,8 +151,8 @@ def classifier_evaluation(warehouse: Warehouse, classifier_settings: ClassifierS
                                                for i, c in enumerate(CATEGORIES)}}
     )
     model = classify.load_classifier(Path(model_path))
-    # the fast backend is retrained per fold; a BERT model is compared on the held-out split only
-    fast = model.backend == "fast"
+    # a backend cheap to train (fast) is retrained per fold; BERT is compared on the held-out split only
+    fast = classify.backend_class(model.backend).retrain_per_fold
     fitters = {compare.BASELINE: compare.baseline_fit_predict}
     if fast:
         fitters[compare.FAST] = compare.fast_fitter(**model.params)

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import dagster as dg
 import polars as pl
 
-from cjd_assets import salary_model as S
+from cjd_assets import salary as S
 from cjd_assets import warehouse as wh
 from cjd_assets.assets.classify import classified_postings
 from cjd_assets.assets.dedup import deduplicated_postings

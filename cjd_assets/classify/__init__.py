@@ -1,5 +1,11 @@
 """Classification stage: annotations, the job classifier (fast CPU and BERT backends), evaluation and
-error-corrected category counts. Plain Python, no Dagster."""
+error-corrected category counts. Plain Python, no Dagster.
+
+Module layers (each imports only those above it, so there is no import cycle; a test checks it):
+text, annotations, sampling -> backend (the protocol, label encoding) -> evaluate (sklearn metrics)
+-> fast, bert (the backends) -> registry (name -> backend class) -> model (Classifier, decision rule)
+-> compare (beside a baseline).
+"""
 
 from cjd_assets.classify.annotations import (
     annotator_agreement,
@@ -10,6 +16,8 @@ from cjd_assets.classify.annotations import (
     load_annotations,
     load_annotations_with_report,
 )
+from cjd_assets.classify.backend import Backend, labels_to_index
+from cjd_assets.classify.bert import build_tiny_bert
 from cjd_assets.classify.compare import evaluation_report, report_markdown
 from cjd_assets.classify.evaluate import corrected_counts, evaluate, metrics_from_confusion, metrics_markdown
 from cjd_assets.classify.model import (
@@ -19,22 +27,19 @@ from cjd_assets.classify.model import (
     train_classifier,
     tune_thresholds,
 )
+from cjd_assets.classify.registry import BACKENDS, backend_class
 from cjd_assets.classify.sampling import annotation_sheet, select_for_annotation, uncertainty
 
 
-def build_tiny_bert(path, texts, **kwargs):
-    """See `cjd_assets.classify.bert.build_tiny_bert` (imported lazily: torch is slow to import)."""
-    from cjd_assets.classify.bert import build_tiny_bert as _build
-
-    return _build(path, texts, **kwargs)
-
-
 __all__ = [
+    "BACKENDS",
+    "Backend",
     "Classifier",
     "annotation_sheet",
     "annotator_agreement",
     "apply_decision_rule",
     "assign_splits",
+    "backend_class",
     "build_tiny_bert",
     "cohen_kappa",
     "corrected_counts",
@@ -42,6 +47,7 @@ __all__ = [
     "evaluation_report",
     "export_annotation_sample",
     "import_annotations",
+    "labels_to_index",
     "load_annotations",
     "load_annotations_with_report",
     "load_classifier",

@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from cjd_assets.classify.backend import labels_to_index
+from cjd_assets.classify.evaluate import confusion_matrix, metrics_from_confusion
 from cjd_assets.classify.text import joined_text
 from cjd_assets.schema import CATEGORIES
 
@@ -73,7 +75,13 @@ def length_buckets(lengths: list[int], batch_size: int) -> list[list[int]]:
 
 
 class BertBackend:
+    """The `backend.Backend` protocol over a transformers sequence classifier."""
+
+    name = "bert"
+    labels = CATEGORIES
     default_batch_size = 64
+    retrain_per_fold = False  # minutes to hours to fine-tune: compared on the held-out split only
+    tuning = None  # no out-of-fold probabilities: the decision rule is tuned on the validation split
 
     def __init__(self, model, tokenizer, params: BertParams, training_log: list | None = None):
         self.model = model
@@ -82,6 +90,10 @@ class BertBackend:
         self.training_log = training_log or []
         self.device = _device(params.device)
         self.model.to(self.device)
+
+    @classmethod
+    def param_names(cls) -> frozenset[str]:
+        return frozenset(BertParams.__dataclass_fields__)
 
     def params_dict(self) -> dict:
         d = asdict(self.params)
@@ -92,12 +104,11 @@ class BertBackend:
         return joined_text(df, self.params.body_chars)
 
     @classmethod
-    def train(cls, train: pl.DataFrame, val: pl.DataFrame, **params) -> BertBackend:
+    def train(cls, train: pl.DataFrame, val: pl.DataFrame, unlabelled: pl.DataFrame | None = None,
+              **params) -> BertBackend:
+        """Fine-tune on `train`, early-stopping on `val`; `unlabelled` is ignored (no self-training)."""
         import torch
         from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
-
-        from cjd_assets.classify.evaluate import confusion_matrix, metrics_from_confusion
-        from cjd_assets.classify.model import labels_to_index
 
         p = BertParams.from_kwargs(**params)
         random.seed(p.seed)

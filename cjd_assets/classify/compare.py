@@ -20,31 +20,16 @@ from collections.abc import Callable
 import numpy as np
 import polars as pl
 
-from cjd_assets.classify.model import labels_to_index, train_classifier
+from cjd_assets.classify.backend import labels_to_index
+from cjd_assets.classify.evaluate import scores
+from cjd_assets.classify.model import train_classifier
 from cjd_assets.classify.text import text_fields
+from cjd_assets.md import table
 from cjd_assets.schema import CATEGORIES
 
 Fitter = Callable[[pl.DataFrame, pl.DataFrame], np.ndarray]  # (train rows, rows to predict) -> class indices
 BASELINE = "baseline: char 1-3 TF-IDF + LR"
 FAST = "fast classifier (shipped rule)"
-
-
-def scores(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
-    """Accuracy, macro-F1 (over classes present in y_true) and per-class P/R/F1/F0.5/support."""
-    from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
-
-    labels = list(range(len(CATEGORIES)))
-    p, r, f1, support = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
-    _, _, f05, _ = precision_recall_fscore_support(y_true, y_pred, labels=labels, beta=0.5, zero_division=0)
-    present = sorted(set(np.asarray(y_true).tolist()))
-    return {
-        "n": int(len(y_true)),
-        "accuracy": float(accuracy_score(y_true, y_pred)) if len(y_true) else 0.0,
-        "macro_f1": float(f1_score(y_true, y_pred, labels=present, average="macro", zero_division=0))
-        if present else 0.0,
-        "per_class": {c: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f1[i]),
-                          "f0.5": float(f05[i]), "support": int(support[i])} for i, c in enumerate(CATEGORIES)},
-    }
 
 
 def _concat_text(df: pl.DataFrame) -> list[str]:
@@ -173,15 +158,13 @@ def report_markdown(report: dict[str, pl.DataFrame]) -> str:
     m = report["models"]
     if m.height:
         cols = ["model", "evaluation", "train_rows", "macro_f1", "tt1_precision", "product_f1", "commercial_f1"]
-        out += ["| " + " | ".join(cols) + " |", "|---|---|" + "---:|" * (len(cols) - 2)]
-        for r in m.select(cols).iter_rows():
-            out.append("| " + " | ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in r) + " |")
+        out.append(table([[f"{v:.3f}" if isinstance(v, float) else v for v in r] for r in m.select(cols).iter_rows()],
+                         cols, ["left", "left"] + ["right"] * (len(cols) - 2)))
     c = report["learning_curve"]
     if c.height:
+        sizes = c["labels"].unique(maintain_order=True).to_list()
+        rows = [[name, *(f"{v:.3f}" for v in c.filter(pl.col("model") == name)["macro_f1"])]
+                for name in c["model"].unique(maintain_order=True)]
         out += ["", "Learning curve (held-out test macro-F1 by number of training labels):", "",
-                "| model | " + " | ".join(str(n) for n in c["labels"].unique(maintain_order=True)) + " |",
-                "|---|" + "---:|" * c["labels"].n_unique()]
-        for name in c["model"].unique(maintain_order=True):
-            vals = c.filter(pl.col("model") == name)["macro_f1"]
-            out.append(f"| {name} | " + " | ".join(f"{v:.3f}" for v in vals) + " |")
+                table(rows, ["model", *sizes], ["left"] + ["right"] * len(sizes))]
     return "\n".join(out) + "\n"

@@ -5,49 +5,54 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from cjd_assets.classify.backend import labels_to_index
+from cjd_assets.md import table
 from cjd_assets.schema import CATEGORIES
 
 
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, k: int = len(CATEGORIES)) -> np.ndarray:
     """Counts with rows = true category, columns = predicted category (CATEGORIES order)."""
-    m = np.zeros((k, k), dtype=np.int64)
-    np.add.at(m, (y_true, y_pred), 1)
-    return m
+    from sklearn.metrics import confusion_matrix as sk_confusion
+
+    return sk_confusion(y_true, y_pred, labels=list(range(k))).astype(np.int64)
+
+
+def scores(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
+    """Accuracy, macro-F1 (over classes present in y_true) and per-class P/R/F1/F0.5/support/predicted,
+    all from sklearn.metrics (class indices in CATEGORIES order)."""
+    from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
+
+    y_true, y_pred = np.asarray(y_true, dtype=np.int64), np.asarray(y_pred, dtype=np.int64)
+    labels = list(range(len(CATEGORIES)))
+    predicted = np.bincount(y_pred, minlength=len(labels))
+    if len(y_true) == 0:  # sklearn refuses empty input; nothing scored is all zeros
+        p = r = f1 = f05 = support = np.zeros(len(labels))
+    else:
+        p, r, f1, support = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
+        _, _, f05, _ = precision_recall_fscore_support(y_true, y_pred, labels=labels, beta=0.5, zero_division=0)
+    present = sorted(set(y_true.tolist()))
+    return {
+        "n": int(len(y_true)),
+        "accuracy": float(accuracy_score(y_true, y_pred)) if present else 0.0,
+        # macro over classes present in the labels, as sklearn does with labels inferred from y_true
+        "macro_f1": float(f1_score(y_true, y_pred, labels=present, average="macro", zero_division=0))
+        if present else 0.0,
+        "per_class": {c: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f1[i]),
+                          "f0.5": float(f05[i]), "support": int(support[i]), "predicted": int(predicted[i])}
+                      for i, c in enumerate(CATEGORIES)},
+    }
 
 
 def metrics_from_confusion(cm: np.ndarray) -> dict:
-    """Accuracy, macro-F1 and per-class precision, recall, F1, F0.5, support from a confusion matrix."""
+    """`scores` of the (true, predicted) pairs a confusion matrix counts, plus the matrix and labels."""
     cm = np.asarray(cm, dtype=np.int64)
-    n = int(cm.sum())
-    per_class = {}
-    f1s = []
-    for i, c in enumerate(CATEGORIES):
-        tp = int(cm[i, i])
-        predicted = int(cm[:, i].sum())
-        support = int(cm[i, :].sum())
-        p = tp / predicted if predicted else 0.0
-        r = tp / support if support else 0.0
-        f1 = 2 * p * r / (p + r) if p + r else 0.0
-        f05 = 1.25 * p * r / (0.25 * p + r) if p + r else 0.0
-        per_class[c] = {"precision": p, "recall": r, "f1": f1, "f0.5": f05, "support": support,
-                        "predicted": predicted}
-        if support:
-            f1s.append(f1)
-    return {
-        "n": n,
-        "accuracy": float(np.trace(cm) / n) if n else 0.0,
-        # macro over classes present in the labels, as sklearn does with labels inferred from y_true
-        "macro_f1": float(np.mean(f1s)) if f1s else 0.0,
-        "per_class": per_class,
-        "labels": list(CATEGORIES),
-        "confusion": cm.tolist(),
-    }
+    k = len(CATEGORIES)
+    true_idx, pred_idx = np.divmod(np.repeat(np.arange(k * k), cm.ravel()), k)
+    return {**scores(true_idx, pred_idx), "labels": list(CATEGORIES), "confusion": cm.tolist()}
 
 
 def evaluate(classifier, df: pl.DataFrame, batch_size: int | None = None) -> dict:
     """Score `classifier` on labelled rows (`label` column): the decision rule's predictions vs labels."""
-    from cjd_assets.classify.model import labels_to_index
-
     y = labels_to_index(df["label"])
     pred = labels_to_index(classifier.predict(df, batch_size=batch_size)["job_category_pr"])
     return metrics_from_confusion(confusion_matrix(y, pred))
@@ -69,22 +74,20 @@ def metrics_markdown(metrics: dict) -> str:
                 break
         else:
             return "_no evaluation available_"
+    per_class = table(
+        [[c, *(f"{m['per_class'][c][k]:.3f}" for k in ("precision", "recall", "f1", "f0.5")),
+          m["per_class"][c]["support"]] for c in CATEGORIES],
+        ["category", "precision", "recall", "F1", "F0.5", "support"], ["left"] + ["right"] * 5)
+    confusion = table([[c, *row] for c, row in zip(CATEGORIES, m["confusion"])],
+                      ["true \\ predicted", *CATEGORIES], ["left"] + ["right"] * len(CATEGORIES))
     lines = header + [
         "",
         f"Accuracy **{m['accuracy']:.3f}**, macro-F1 **{m['macro_f1']:.3f}** on {m['n']} postings.",
         "",
-        "| category | precision | recall | F1 | F0.5 | support |",
-        "|---|---:|---:|---:|---:|---:|",
+        per_class,
+        "", "Confusion matrix (rows = true, columns = predicted):", "",
+        confusion,
     ]
-    for c in CATEGORIES:
-        pc = m["per_class"][c]
-        lines.append(f"| {c} | {pc['precision']:.3f} | {pc['recall']:.3f} | {pc['f1']:.3f} | {pc['f0.5']:.3f} "
-                     f"| {pc['support']} |")
-    lines += ["", "Confusion matrix (rows = true, columns = predicted):", "",
-              "| true \\ predicted | " + " | ".join(CATEGORIES) + " |",
-              "|---|" + "---:|" * len(CATEGORIES)]
-    for c, row in zip(CATEGORIES, m["confusion"]):
-        lines.append(f"| {c} | " + " | ".join(str(v) for v in row) + " |")
     return "\n".join(lines).strip() + "\n"
 
 
@@ -139,8 +142,6 @@ def corrected_counts(predicted: pl.Series, confusion: list[list[int]], n_boot: i
     relative standard error above MAX_PUBLISHABLE_RSE, or fewer than MIN_TEST_SUPPORT test postings of
     that true category.
     """
-    from cjd_assets.classify.model import labels_to_index
-
     k = len(CATEGORIES)
     cm = np.asarray(confusion, dtype=np.int64)
     if cm.shape != (k, k):

@@ -26,8 +26,9 @@ import polars as pl
 import scipy.sparse as sp
 from scipy.optimize import minimize_scalar
 
+from cjd_assets.classify.backend import labels_to_index
 from cjd_assets.classify.text import BOARD_OCCUPATION, text_fields
-from cjd_assets.schema import CLASSIFIER_TEXT_COLUMNS
+from cjd_assets.schema import CATEGORIES, CLASSIFIER_TEXT_COLUMNS
 
 
 @dataclass
@@ -224,11 +225,10 @@ def _softmax(z: np.ndarray) -> np.ndarray:
 
 
 def _macro_f1(y: np.ndarray, pred: np.ndarray, n_cls: int) -> float:
-    cm = np.zeros((n_cls, n_cls))
-    np.add.at(cm, (y, pred), 1)
-    tp, predicted, support = np.diag(cm), cm.sum(axis=0), cm.sum(axis=1)
-    f1 = np.divide(2 * tp, predicted + support, out=np.zeros(n_cls), where=predicted + support > 0)
-    return float(f1[support > 0].mean())
+    # macro over the classes present in y (n_cls kept for the callers' signature)
+    from sklearn.metrics import f1_score
+
+    return float(f1_score(y, pred, labels=np.unique(y), average="macro", zero_division=0))
 
 
 _OFFSET_GRID = np.round(np.arange(-1.0, 1.001, 0.1), 2)
@@ -474,9 +474,12 @@ class FastModel:
 
 
 class FastBackend:
-    """The backend interface `Classifier` uses: train, predict_proba in batches, save, load."""
+    """The `backend.Backend` protocol over FastModel: train, predict_proba in batches, save, load."""
 
+    name = "fast"
+    labels = CATEGORIES
     default_batch_size = 8192
+    retrain_per_fold = True  # seconds to train: the evaluation retrains it per cross-validation fold
     training_log: tuple = ()  # no epochs to log
     tuning: dict | None = None  # out-of-fold probabilities when trained with oof_folds > 1
 
@@ -487,9 +490,6 @@ class FastBackend:
     def train(cls, train: pl.DataFrame, val: pl.DataFrame, unlabelled: pl.DataFrame | None = None,
               **params) -> FastBackend:
         """`unlabelled`: postings without labels, used only when self_train_per_class > 0."""
-        from cjd_assets.classify.model import labels_to_index
-        from cjd_assets.schema import CATEGORIES
-
         p = FastParams.from_kwargs(**params)
         n_cls = len(CATEGORIES)
         dev = pl.concat([train, val], how="diagonal_relaxed") if val.height else train
@@ -523,6 +523,10 @@ class FastBackend:
         be.tuning = {"proba": _softmax(oof * model.temperature), "y": y_free,
                      "is_validation": (np.arange(dev.height) >= train.height)[free], "folds": p.oof_folds}
         return be
+
+    @classmethod
+    def param_names(cls) -> frozenset[str]:
+        return frozenset(FastParams.__dataclass_fields__) - {"extra"}
 
     def params_dict(self) -> dict:
         return self.model.params.to_dict()

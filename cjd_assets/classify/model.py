@@ -19,13 +19,16 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import polars as pl
+from sklearn.metrics import precision_recall_fscore_support, precision_score
 
 from cjd_assets.classify.annotations import assign_splits
+from cjd_assets.classify.backend import Backend, Progress, labels_to_index
+from cjd_assets.classify.evaluate import confusion_matrix, evaluate, metrics_from_confusion
+from cjd_assets.classify.registry import backend_class
 from cjd_assets.schema import CATEGORIES, CLASSIFIER_TEXT_COLUMNS, DISTRIBUTION_COLUMNS
 
 # Bump when featurisation or training changes in a way that changes models trained on the same data.
@@ -35,17 +38,8 @@ THRESHOLDED: tuple[str, ...] = ("TT1", "TT2")  # the classes a decision rule may
 # macro-F1 for TT2 precision (.86 -> .95), and the study's precision goal is TT1's
 DEFAULT_THRESHOLDED: tuple[str, ...] = ("TT1",)
 _THRESHOLD_GRID = np.round(np.arange(0.0, 0.951, 0.025), 3)
-
-Progress = Callable[[int, int], None]
-
-
-def labels_to_index(labels: pl.Series | list[str]) -> np.ndarray:
-    idx = {c: i for i, c in enumerate(CATEGORIES)}
-    values = labels.to_list() if isinstance(labels, pl.Series) else list(labels)
-    bad = sorted({v for v in values if v not in idx}, key=str)
-    if bad:
-        raise ValueError(f"labels outside {CATEGORIES}: {bad}")
-    return np.array([idx[v] for v in values], dtype=np.int64)
+__all__ = ["Classifier", "Progress", "apply_decision_rule", "labels_to_index", "load_classifier",
+           "model_version", "train_classifier", "tune_thresholds"]
 
 
 def apply_decision_rule(proba: np.ndarray, thresholds: dict[str, float], fallback: str | None = "NOT_AI"
@@ -65,29 +59,21 @@ def apply_decision_rule(proba: np.ndarray, thresholds: dict[str, float], fallbac
     return np.where(passes, proba, -1.0).argmax(axis=1)
 
 
-def _fbeta(y: np.ndarray, pred: np.ndarray, k: int, beta: float) -> float:
-    tp = float(np.sum((pred == k) & (y == k)))
-    fp = float(np.sum((pred == k) & (y != k)))
-    fn = float(np.sum((pred != k) & (y == k)))
-    if tp == 0:
-        return 0.0
-    p, r = tp / (tp + fp), tp / (tp + fn)
-    b2 = beta * beta
-    return (1 + b2) * p * r / (b2 * p + r)
-
-
 def _objective(y: np.ndarray, pred: np.ndarray, beta: float, classes: tuple[str, ...] = THRESHOLDED) -> float:
-    # mean per-class F-score, with F-beta for the thresholded (technical) teams and F1 for the rest,
-    # so precision bought for TT1 by pushing its doubtful postings onto other classes pays for the
-    # precision those classes lose
-    scores = [_fbeta(y, pred, k, beta if c in classes else 1.0)
-              for k, c in enumerate(CATEGORIES) if np.any(y == k)]
-    return float(np.mean(scores)) if scores else 0.0
+    # mean per-class F-score over the classes present, with F-beta for the thresholded (technical) teams
+    # and F1 for the rest, so precision bought for TT1 by pushing its doubtful postings onto other
+    # classes pays for the precision those classes lose
+    present = np.unique(y)
+    if not len(present):
+        return 0.0
+    f_beta = precision_recall_fscore_support(y, pred, labels=present, beta=beta, zero_division=0)[2]
+    f_1 = precision_recall_fscore_support(y, pred, labels=present, beta=1.0, zero_division=0)[2]
+    thresholded = np.isin(present, [CATEGORIES.index(c) for c in classes])
+    return float(np.mean(np.where(thresholded, f_beta, f_1)))
 
 
 def _precision(y: np.ndarray, pred: np.ndarray, k: int) -> float:
-    predicted = int(np.sum(pred == k))
-    return float(np.sum((pred == k) & (y == k)) / predicted) if predicted else 1.0
+    return float(precision_score(y, pred, labels=[k], average=None, zero_division=1.0)[0])
 
 
 def tune_thresholds(proba: np.ndarray, y: np.ndarray, precision_target: float | None = 0.95,
@@ -139,7 +125,7 @@ def model_version(backend: str, params: dict, df: pl.DataFrame) -> str:
 class Classifier:
     """A trained job classifier of either backend. Build it with `train_classifier` or `load_classifier`."""
 
-    def __init__(self, backend: str, model, params: dict, thresholds: dict[str, float], version: str,
+    def __init__(self, backend: str, model: Backend, params: dict, thresholds: dict[str, float], version: str,
                  metrics: dict | None = None, fallback: str | None = "NOT_AI"):
         self.backend = backend
         self.fallback = fallback
@@ -194,16 +180,11 @@ def load_classifier(path: Path) -> Classifier:
     if tuple(label_map["labels"]) != CATEGORIES:
         raise ValueError(f"{path} was saved with labels {label_map['labels']}, expected {CATEGORIES}")
     backend = meta["backend"]
-    if backend == "fast":
-        from cjd_assets.classify.fast import FastBackend
-
-        model = FastBackend.load(path)
-    elif backend == "bert":
-        from cjd_assets.classify.bert import BertBackend
-
-        model = BertBackend.load(path)
-    else:
-        raise ValueError(f"unknown backend {backend!r} in {path}")
+    try:
+        cls = backend_class(backend)
+    except ValueError as e:
+        raise ValueError(f"{path}: {e}") from None
+    model = cls.load(path)
     metrics = json.loads((path / "metrics.json").read_text()) if (path / "metrics.json").exists() else {}
     return Classifier(backend, model, meta["params"], meta["thresholds"], (path / "version").read_text().strip(),
                       metrics, meta.get("fallback", "NOT_AI"))
@@ -258,16 +239,7 @@ def train_classifier(df: pl.DataFrame, backend: str = "fast", **params) -> Class
         raise ValueError("no training rows (split == 'train')")
 
     t0 = time.perf_counter()
-    if backend == "fast":
-        from cjd_assets.classify.fast import FastBackend
-
-        model = FastBackend.train(train, val, unlabelled=unlabelled, **params)
-    elif backend == "bert":
-        from cjd_assets.classify.bert import BertBackend
-
-        model = BertBackend.train(train, val, **params)
-    else:
-        raise ValueError(f"unknown backend {backend!r} (use 'fast' or 'bert')")
+    model = backend_class(backend).train(train, val, unlabelled=unlabelled, **params)
     train_seconds = time.perf_counter() - t0
     resolved = model.params_dict()
 
@@ -284,8 +256,6 @@ def train_classifier(df: pl.DataFrame, backend: str = "fast", **params) -> Class
                             else pl.concat([df, unlabelled], how="diagonal_relaxed"))
     clf = Classifier(backend, model, resolved, thresholds, version, fallback=fallback)
 
-    from cjd_assets.classify.evaluate import evaluate
-
     metrics: dict = {
         "version": version,
         "backend": backend,
@@ -298,10 +268,6 @@ def train_classifier(df: pl.DataFrame, backend: str = "fast", **params) -> Class
     }
     if tuning is not None:
         # the validation rows were trained on: score them (and all train + validation rows) out of fold
-        from cjd_assets.classify.evaluate import (
-            confusion_matrix,
-            metrics_from_confusion,
-        )
         oof_pred = apply_decision_rule(tuning["proba"], thresholds, fallback)
         v = tuning["is_validation"]
         if v.any():

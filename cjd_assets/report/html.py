@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 import polars as pl
 
-from cjd_assets.md import escape_cell
+from cjd_assets.md import table
 
 
 def format_cell(column: str, value) -> str:
@@ -40,13 +40,8 @@ def format_cell(column: str, value) -> str:
 
 def to_markdown(df: pl.DataFrame, max_rows: int = 20) -> str:
     """A Markdown table of the first max_rows rows for Dagster metadata previews."""
-    def cell(col: str, v) -> str:
-        return escape_cell(format_cell(col, v))
-
-    head = "| " + " | ".join(str(c).replace("|", "\\|") for c in df.columns) + " |"
-    sep = "| " + " | ".join("---" for _ in df.columns) + " |"
-    body = ["| " + " | ".join(cell(c, v) for c, v in zip(df.columns, row)) + " |" for row in df.head(max_rows).rows()]
-    lines = [head, sep, *body]
+    rows = [[format_cell(c, v) for c, v in zip(df.columns, row)] for row in df.head(max_rows).rows()]
+    lines = [table(rows, df.columns)]
     if df.height > max_rows:
         lines.append(f"\n_{df.height - max_rows:,} more rows not shown._")
     return "\n".join(lines)
