@@ -9,4 +9,6 @@ SELECT a.* REPLACE (
              p.salary_exact_monthly_value_pr * 12) AS salary_maximum_annual_value_norm
 )
 FROM analysis_postings_stated AS a
-LEFT JOIN salary_predictions AS p USING (id);
+-- one prediction per posting even if the predictions table held an id twice: a fill never adds a row
+LEFT JOIN (SELECT id, min(salary_exact_monthly_value_pr) AS salary_exact_monthly_value_pr
+           FROM salary_predictions GROUP BY id) AS p USING (id);
