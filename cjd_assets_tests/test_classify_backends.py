@@ -1,5 +1,6 @@
-"""The classify package has no import cycle, counting imports inside functions too (they used to hide
-one), and importing it in a fresh interpreter does not load torch."""
+"""The classify package's structure: one registry of backends that all follow the Backend protocol and
+take the settings the resource passes them; no import cycle, counting imports inside functions too
+(they used to hide one); importing the package in a fresh interpreter does not load torch."""
 
 from __future__ import annotations
 
@@ -9,7 +10,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import inspect
+
+import pytest
+
 import cjd_assets.classify as classify_pkg
+from cjd_assets.classify import BACKENDS, Backend, backend_class
+from cjd_assets.resources import ClassifierSettings
+from cjd_assets.schema import CATEGORIES
 
 PKG = "cjd_assets.classify"
 PKG_DIR = Path(classify_pkg.__file__).parent
@@ -52,3 +60,24 @@ def test_package_imports_in_a_fresh_interpreter_without_torch():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("name", sorted(BACKENDS))
+def test_registered_backends_follow_the_protocol(name):
+    cls = backend_class(name)
+    assert cls.name == name and tuple(cls.labels) == CATEGORIES and cls.default_batch_size > 0
+    members = {m for m in dir(Backend) if not m.startswith("_")} | set(Backend.__annotations__)
+    assert members <= set(dir(cls)) | {"training_log"}  # bert sets its log per instance
+    # same call shape as the protocol: train(train, val, unlabelled=None, **params), load(path)
+    assert list(inspect.signature(cls.train).parameters)[:3] == ["train", "val", "unlabelled"]
+    # the resource passes a backend only settings its parameter class accepts
+    params = ClassifierSettings(backend=name).train_params()
+    assert set(params) <= cls.param_names()
+    assert name != "bert" or {"model_name_or_path", "epochs", "learning_rate"} <= set(params)
+
+
+def test_an_unknown_backend_is_refused_by_name():
+    with pytest.raises(ValueError, match="unknown backend 'gpt'.*bert, fast"):
+        backend_class("gpt")
+    with pytest.raises(ValueError, match="unknown backend 'gpt'"):
+        ClassifierSettings(backend="gpt").train_params()
