@@ -216,6 +216,12 @@ def test_metrics_match_sklearn():
         assert m["per_class"][c]["support"] == s[i]
     assert m["macro_f1"] == pytest.approx(f1_score(y, pred, average="macro"))
     assert m["accuracy"] == pytest.approx((y == pred).mean())
+    # the offset search's own macro-F1 (numpy, for speed) is sklearn's, also with a class absent from y
+    from cjd_assets.classify.fast import _macro_f1
+
+    assert _macro_f1(y, pred, 5) == pytest.approx(f1_score(y, pred, average="macro"))
+    y2 = np.where(y == 2, 0, y)
+    assert _macro_f1(y2, pred, 5) == pytest.approx(f1_score(y2, pred, labels=np.unique(y2), average="macro"))
 
 
 def test_evaluate_and_markdown(fast_clf, annotated):
