@@ -1,33 +1,81 @@
-"""DuckDB helpers the assets share: write a frame as a table or a partition, read in batches, run named SQL.
+"""DuckDB helpers the assets share: write a frame as a table or a partition, read in batches, and the one
+way to named SQL.
+
+Named SQL: the files of the top-level `sql/` directory, shipped in a wheel as `cjd_assets/sql/` (see
+setup.py), loaded by `sql_text` and run by `run_sql` / `query_sql`. One parameter convention: data values
+are DuckDB named parameters (`$name` in the file, `params={"name": value}`), bound by DuckDB; `{slot}`s
+take only SQL that code makes (a table name checked by `ident`, a generated CASE), never data.
 
 Dagster-free, so the same helpers serve tests, benchmarks and the CLI.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
 from cjd_assets.md import escape_cell
-
 from cjd_assets.paths import REPO_ROOT
 
-SQL_DIR = REPO_ROOT / "sql"
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-def _ident(name: str) -> str:
-    # Table names are interpolated into SQL, so only plain identifiers are allowed.
+def ident(name: str) -> str:
+    """`name` if it is a plain SQL identifier (table names are interpolated into SQL), else ValueError."""
     if not _IDENT.match(name):
         raise ValueError(f"not a plain SQL identifier: {name!r}")
     return name
 
 
+_ident = ident
+
+
+@lru_cache(maxsize=1)
+def sql_dir() -> Traversable:
+    """Where the named SQL files are: `cjd_assets/sql` in an installed wheel, else the checkout's `sql/`
+    (a source checkout or an editable install keeps them at the top level)."""
+    installed = files("cjd_assets").joinpath("sql")
+    return installed if installed.is_dir() else REPO_ROOT / "sql"
+
+
+def sql_text(name: str, **slots: str) -> str:
+    """The text of `sql/<name>.sql`; with slots, its `{slot}`s filled (code-made SQL only, see the module)."""
+    path = sql_dir().joinpath(f"{name}.sql")
+    if not path.is_file():
+        raise FileNotFoundError(f"no SQL file {name}.sql in {sql_dir()}")
+    text = path.read_text(encoding="utf-8")
+    return text.format(**slots) if slots else text
+
+
+def sql_hash(*names: str) -> str:
+    """A short hash of the named SQL files' text: a code version that changes when any of them does."""
+    h = hashlib.sha256()
+    for name in names:
+        h.update(name.encode() + b"\0" + sql_text(name).encode() + b"\0")
+    return h.hexdigest()[:12]
+
+
+def run_sql(con: duckdb.DuckDBPyConnection, name: str, params: Mapping | None = None, **slots: str) -> None:
+    """Execute `sql/<name>.sql` (statements; `$name` parameters from `params`)."""
+    text = sql_text(name, **slots)
+    con.execute(text, dict(params)) if params else con.execute(text)
+
+
+def query_sql(con: duckdb.DuckDBPyConnection, name: str, params: Mapping | None = None, **slots: str) -> pl.DataFrame:
+    """The rows of the query in `sql/<name>.sql` as a Polars frame (`$name` parameters from `params`)."""
+    return read_frame(con, sql_text(name, **slots), params)
+
+
 def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether a table or view `table` exists (temporary ones included)."""
     return bool(
         con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'",
@@ -91,7 +139,7 @@ def replace_partition(
     return df.height
 
 
-def read_frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pl.DataFrame:
+def read_frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | Mapping | None = None) -> pl.DataFrame:
     return pl.from_arrow(con.sql(sql, params=params or None).to_arrow_table())
 
 
@@ -107,16 +155,6 @@ def iter_frames(
                 yield pl.from_arrow(batch)
     finally:
         cur.close()
-
-
-def sql_text(name: str, **params: str) -> str:
-    """Load `sql/<name>.sql`; `{placeholders}` take plain identifiers only (table names)."""
-    text = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
-    return text.format(**{k: _ident(v) for k, v in params.items()}) if params else text
-
-
-def run_sql(con: duckdb.DuckDBPyConnection, name: str, **params: str) -> None:
-    con.execute(sql_text(name, **params))
 
 
 def markdown_preview(df: pl.DataFrame, max_rows: int = 10, max_chars: int = 60) -> str:

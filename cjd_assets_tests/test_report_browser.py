@@ -17,7 +17,7 @@ import pytest
 from cjd_assets import clusters as C
 from cjd_assets import warehouse as wh
 from cjd_assets.report import document as D
-from cjd_assets.report import summaries as S
+from cjd_assets import analysis as S
 from cjd_assets_tests.test_report import SCRIPT_TITLE, SETTINGS, make_con
 
 WIDTH = 1100

@@ -4,6 +4,7 @@
 --   categories of the 2022 study; 'all' = every unique posting.
 -- $tag: '' for no tag filter, else only postings tagged so in employer_tags ('defense', 'surveillance');
 -- $rule_kind: '' for any rule, 'employer' or 'keyword' for one kind.
+-- {employer_tags}: the table employer_tags, or an empty stand-in where tagging has not run.
 WITH pop AS (
     SELECT a.*
     FROM analysis_postings AS a
@@ -14,7 +15,7 @@ WITH pop AS (
           END
       AND ($population <> 'ai_related' OR a.id IN (SELECT id FROM ai_keyword_postings))
       AND ($tag = '' OR a.id IN (
-            SELECT id FROM employer_tags
+            SELECT id FROM {employer_tags}
             WHERE tag = $tag AND ($rule_kind = '' OR rule_kind = $rule_kind)))
 )
 SELECT

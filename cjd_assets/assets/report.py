@@ -5,8 +5,7 @@ from datetime import datetime, timezone
 
 import dagster as dg
 
-from cjd_assets.assets.clusters import cluster_assets
-from cjd_assets.assets.summaries import PAY_BASIS_FILLED, summary_assets
+from cjd_assets.assets.summaries import PAY_BASIS_FILLED, cluster_assets, summary_assets
 from cjd_assets.report import document as D
 from cjd_assets.resources import Lake, ReportSettings, Warehouse
 

@@ -9,71 +9,24 @@ a tag row (any rule kind unless `rule_kind` is given), each posting counted once
 Shares: of postings with a known province (regions, provinces) or a known city (cities); the
 'Location unknown' row carries its share of all postings in `share_of_all`. A municipality (Beijing,
 Tianjin, Shanghai, Chongqing) is one city, elsewhere the city is the prefecture-level unit.
-Region membership is `cjd_assets/data/regions.csv`.
+Region membership is `cjd_assets/data/regions.csv` (read by `report.geography.load_regions`).
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
-
 import polars as pl
 
-from cjd_assets.clusters.rules import DATA_DIR
+from cjd_assets import warehouse as wh
+from cjd_assets.report.geography import MUNICIPALITIES, REGIONS_FILE, Region, load_regions, region_of
+from cjd_assets.report.geography import short_en as _short_en
 
-SQL_FILE = Path(__file__).resolve().parent.parent.parent / "sql" / "clusters_locations.sql"
-REGIONS_FILE = DATA_DIR / "regions.csv"
+__all__ = ["REGIONS_FILE", "Region", "load_regions", "region_of"]  # the region rules live in report.geography
+
 POPULATIONS: tuple[str, ...] = ("ai_related", "technical", "ai_categories", "all")
-MUNICIPALITIES: tuple[str, ...] = ("北京", "天津", "上海", "重庆")
 OTHER = "Other provinces"
 UNKNOWN = "Location unknown"
-_EN_SUFFIX = re.compile(r"\s+(Province|City|Municipality|Autonomous Region|Special Administrative Region|"
-                        r"Autonomous Prefecture|Prefecture|League|Region)$")
-
-
-@dataclass(frozen=True)
-class Region:
-    name: str
-    name_zh: str
-    provinces: tuple[str, ...]  # whole provinces (Chinese short names)
-    cities: tuple[tuple[str, str], ...]  # (province short name, prefecture short name)
-
-
-@lru_cache(maxsize=4)
-def load_regions(path: Path = REGIONS_FILE) -> tuple[Region, ...]:
-    """The regional clusters of `regions.csv`, in file order. A row with an empty prefecture_zh puts
-    the whole province in the region; otherwise only that prefecture."""
-    df = pl.read_csv(path, infer_schema=False)
-    out = []
-    for name in df["region"].unique(maintain_order=True).to_list():
-        rows = df.filter(pl.col("region") == name)
-        whole = tuple(r["province_zh"] for r in rows.iter_rows(named=True) if not r["prefecture_zh"])
-        cities = tuple((r["province_zh"], r["prefecture_zh"]) for r in rows.iter_rows(named=True) if r["prefecture_zh"])
-        out.append(Region(name, rows["region_zh"][0], whole, cities))
-    return tuple(out)
-
-
-def region_of(province_zh: str | None, prefecture_zh: str | None, regions: tuple[Region, ...] | None = None) -> str | None:
-    """Region of a location ('广东省', '深圳市' -> 'Pearl River Delta'); None outside every region."""
-    if not province_zh:
-        return None
-    for reg in regions or load_regions():
-        if any(province_zh.startswith(p) for p in reg.provinces):
-            return reg.name
-        if prefecture_zh and any(province_zh.startswith(p) and prefecture_zh.startswith(c) for p, c in reg.cities):
-            return reg.name
-    return None
-
-
-def _short_en(name: str | None) -> str | None:
-    return _EN_SUFFIX.sub("", name) if name else name
-
-
-def _has_table(con, name: str) -> bool:
-    return bool(con.sql("SELECT count(*) FROM information_schema.tables WHERE table_name = $n",
-                        params={"n": name}).fetchall()[0][0])
+# Stands in for employer_tags where tagging has not run: the tag clause is dead without a tag.
+_NO_TAGS = "(SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS tag, NULL::VARCHAR AS rule_kind WHERE FALSE)"
 
 
 def locations(con, population: str = "ai_related", tag: str | None = None, rule_kind: str | None = None) -> pl.DataFrame:
@@ -81,16 +34,12 @@ def locations(con, population: str = "ai_related", tag: str | None = None, rule_
     `province_zh, province_en, prefecture_zh, prefecture_en, postings` (nulls = unknown)."""
     if population not in POPULATIONS:
         raise ValueError(f"population {population!r} not in {POPULATIONS}")
-    sql = SQL_FILE.read_text(encoding="utf-8")
-    if not tag and not _has_table(con, "employer_tags"):
-        # the tag clause is dead without a tag; keep it bindable when tagging has not run
-        sql = sql.replace("FROM employer_tags", "FROM (SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS tag, "
-                          "NULL::VARCHAR AS rule_kind WHERE FALSE)")
-    rel = con.sql(sql, params={"population": population, "tag": tag or "", "rule_kind": rule_kind or ""})
+    tags = "employer_tags" if tag or wh.table_exists(con, "employer_tags") else _NO_TAGS
+    df = wh.query_sql(con, "clusters_locations",
+                      {"population": population, "tag": tag or "", "rule_kind": rule_kind or ""}, employer_tags=tags)
     schema = {"province_zh": pl.String, "province_en": pl.String, "prefecture_zh": pl.String,
               "prefecture_en": pl.String, "postings": pl.Int64}
-    table = rel.to_arrow_table()
-    return pl.from_arrow(table).cast(schema) if table.num_rows else pl.DataFrame(schema=schema)
+    return df.cast(schema) if df.height else pl.DataFrame(schema=schema)
 
 
 def _by_region(loc: pl.DataFrame) -> pl.DataFrame:

@@ -21,7 +21,7 @@ from cjd_assets.report.figures import (
     figure_top_cities,
     count_bins,
 )
-from cjd_assets.report.geography import CLUSTERS, cluster_of, province_en
+from cjd_assets.report.geography import load_regions, province_en, region_of
 from cjd_assets.report.html import png_markdown, to_markdown
 from cjd_assets.report.stats import bonferroni, ranksum_test, two_proportion_ztest
 from cjd_assets.report.tables import (
@@ -33,7 +33,6 @@ from cjd_assets.report.tables import (
     keyword_examples,
     province_counts,
     regional_clusters,
-    run_sql,
     significance_tests,
     table1_by_category,
     table2_education,
@@ -45,11 +44,11 @@ from cjd_assets.report.tables import (
 )
 
 __all__ = [
-    "CLUSTERS", "DEFAULT_PPP_RATE", "STUDY_MAP_BINS", "bonferroni",
-    "cluster_of", "corpus_by_source", "education_by_category", "experience_by_category", "figure_1", "figure_2",
+    "DEFAULT_PPP_RATE", "STUDY_MAP_BINS", "bonferroni",
+    "corpus_by_source", "load_regions", "region_of", "education_by_category", "experience_by_category", "figure_1", "figure_2",
     "figure_3", "figure_4", "figure_5", "figure_6", "figure_7", "figure_8", "figure_demand_over_time", "figure_province_map",
     "count_bins", "figure_top_cities", "keyword_education", "keyword_examples", "png_markdown", "province_counts",
-    "province_en", "ranksum_test", "regional_clusters", "run_sql",
+    "province_en", "ranksum_test", "regional_clusters",
     "significance_tests", "table1_by_category", "table2_education", "table3_salary",
     "table4_keywords", "table_c1_nulls", "to_markdown", "top_cities", "tt1_salary_by_province",
     "two_proportion_ztest",

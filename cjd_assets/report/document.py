@@ -20,6 +20,7 @@ from pathlib import Path
 import jinja2
 import polars as pl
 
+from cjd_assets import analysis as A
 from cjd_assets.report.present import Shown, present
 from cjd_assets.schema import CATEGORIES, CATEGORY_NAMES
 
@@ -52,11 +53,7 @@ STUDY_TABLE_C1 = {"desired_education_exact_level_norm": 0.158, "desired_experien
                   "location_province_en_norm": 0.018, "location_province_zh_norm": 0.018}
 STUDY_AI_SHARE = 1 - 0.691
 STUDY_CLUSTER_SHARE, STUDY_CITIES, STUDY_TOP10_SHARE = 0.78, 248, 0.71
-CLUSTER_VIEWS = {
-    "clusters_ai_related": "AI-related postings",
-    "clusters_defense": "AI-related postings of defense-affiliated employers",
-    "clusters_surveillance": "AI-related postings in the surveillance sector",
-}
+CLUSTER_VIEWS = {view: label for view, (label, _) in A.CLUSTER_VIEWS.items()}
 
 
 @dataclass
@@ -648,9 +645,8 @@ def read_inputs(con, settings, failed_checks: list[str] | None = None) -> Report
     ReportSettings attributes."""
     from cjd_assets import clusters as C
     from cjd_assets import warehouse as wh
-    from cjd_assets.report import summaries as S
 
-    tables = S.load_summaries(con)
+    tables = A.load_summaries(con)
     clusters = {}
     for name in CLUSTER_VIEWS:
         kinds = [k for k in ("regions", "provinces", "cities") if wh.table_exists(con, f"{name}_{k}")]
@@ -668,12 +664,12 @@ def read_inputs(con, settings, failed_checks: list[str] | None = None) -> Report
     rules["surveillance_keywords"] = C.load_keyword_rules().height
     pay = {t["pay_basis"][0] for t in tables.values() if "pay_basis" in t.columns and t.height}
     return ReportInputs(
-        tables=tables, figures=S.summary_figures(tables, settings), clusters=clusters, classifier=classifier,
+        tables=tables, figures=A.summary_figures(tables, settings), clusters=clusters, classifier=classifier,
         evaluation=stored("classifier_evaluation"), confusion=stored("classifier_confusion"),
         harvested=wh.row_count(con, "deduplicated_postings") if wh.table_exists(con, "deduplicated_postings") else None,
         tag_rules=rules, failed_checks=list(failed_checks or []), ppp_rate=settings.ppp_rate,
         min_province_n=settings.min_province_n, min_month_postings=settings.min_month_postings,
-        pay_basis=next((p for p in pay if p != S.PAY_BASIS_STATED), S.PAY_BASIS_STATED),
+        pay_basis=next((p for p in pay if p != A.PAY_BASIS_STATED), A.PAY_BASIS_STATED),
     )
 
 

@@ -18,14 +18,15 @@ from datetime import date
 import polars as pl
 from scipy import stats
 
-from cjd_assets.report.geography import CLUSTERS, cluster_of
+from cjd_assets import warehouse as wh
+from cjd_assets.report.geography import load_regions, region_of
 from cjd_assets.report.stats import bonferroni, ranksum_test, two_proportion_ztest
-from cjd_assets.report.tables import AI_CATEGORIES, run_sql
+from cjd_assets.report.tables import AI_CATEGORIES
 from cjd_assets.schema import CATEGORIES
 
 OUTSIDE = "Rest of China"
 LOCATION_MISSING = "Location missing"
-REGIONS: tuple[str, ...] = (*(c.name for c in CLUSTERS), OUTSIDE, LOCATION_MISSING)
+REGIONS: tuple[str, ...] = (*(r.name for r in load_regions()), OUTSIDE, LOCATION_MISSING)
 DEFAULT_MIN_MONTH_POSTINGS = 30  # below this a month's share is too noisy to read as a change
 CONFIDENCE = 0.95
 
@@ -35,11 +36,11 @@ def postings_by_month(con) -> pl.DataFrame:
     retrieval month; `month_basis` says which; a null month with basis 'unknown' where the posting has
     neither) and category, region (the 2023 follow-up's three clusters, the rest of China, location
     missing) and board."""
-    raw = run_sql(con, "monthly_postings")
+    raw = wh.query_sql(con, "summary_monthly_postings")
     pairs = raw.select("province_zh", "prefecture_zh").unique()
     regions = pairs.with_columns(
         pl.Series("region", [
-            LOCATION_MISSING if prov is None else (cluster_of(prov, pref) or OUTSIDE)
+            LOCATION_MISSING if prov is None else (region_of(prov, pref) or OUTSIDE)
             for prov, pref in pairs.iter_rows()
         ], dtype=pl.String)
     )
@@ -226,7 +227,7 @@ _COMPARISON_SCHEMA = {"metric": pl.String, "category": pl.String, "window_a": pl
 
 def window_versions(con) -> pl.DataFrame:
     """Every version of every unique posting with its harvest, live date and the primary's fields."""
-    return run_sql(con, "window_postings")
+    return wh.query_sql(con, "summary_window_postings")
 
 
 def compare_windows(versions: pl.DataFrame, windows: tuple[Window, Window] | None = None,
