@@ -4,7 +4,7 @@
 --   categories of the 2022 study; 'all' = every unique posting.
 -- $tag: '' for no tag filter, else only postings tagged so in employer_tags ('defense', 'surveillance');
 -- $rule_kind: '' for any rule, 'employer' or 'keyword' for one kind.
--- {employer_tags}: the table employer_tags, or an empty stand-in where tagging has not run.
+-- Slot employer_tags: the table employer_tags, or an empty stand-in where tagging has not run.
 WITH pop AS (
     SELECT a.*
     FROM analysis_postings AS a
