@@ -8,7 +8,8 @@ a tag row (any rule kind unless `rule_kind` is given), each posting counted once
 
 Shares: of postings with a known province (regions, provinces) or a known city (cities); the
 'Location unknown' row carries its share of all postings in `share_of_all`. A municipality (Beijing,
-Tianjin, Shanghai, Chongqing) is one city, elsewhere the city is the prefecture-level unit.
+Tianjin, Shanghai, Chongqing) and Hong Kong and Macau are one city each (`report.geography.ONE_CITY_UNITS`,
+as in the report's top cities); elsewhere the city is the prefecture-level unit.
 Region membership is `cjd_assets/data/regions.csv` (read by `report.geography.load_regions`).
 """
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 import polars as pl
 
 from cjd_assets import warehouse as wh
-from cjd_assets.report.geography import MUNICIPALITIES, REGIONS_FILE, Region, load_regions, region_of
+from cjd_assets.report.geography import ONE_CITY_UNITS, REGIONS_FILE, Region, load_regions, region_of
 from cjd_assets.report.geography import short_en as _short_en
 
 __all__ = ["REGIONS_FILE", "Region", "load_regions", "region_of"]  # the region rules live in report.geography
@@ -94,7 +95,7 @@ def _by_city(loc: pl.DataFrame, top_n: int | None) -> pl.DataFrame:
     for prov, prov_en, pref, pref_en, n in loc.select(
         "province_zh", "province_en", "prefecture_zh", "prefecture_en", "postings"
     ).iter_rows():
-        if prov and prov.startswith(MUNICIPALITIES):
+        if prov and prov.startswith(ONE_CITY_UNITS):
             key, en = prov, _short_en(prov_en)
         elif pref:
             key, en = pref, _short_en(pref_en)

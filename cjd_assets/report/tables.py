@@ -13,7 +13,14 @@ import polars as pl
 
 from cjd_assets import warehouse as wh
 from cjd_assets.schema import CATEGORIES, CATEGORY_NAMES, EDUCATION_LEVELS, EXPERIENCE_LEVELS
-from cjd_assets.report.geography import ONE_CITY_UNITS, load_regions, province_en, province_short_zh, region_of
+from cjd_assets.report.geography import (
+    ONE_CITY_UNITS,
+    load_regions,
+    province_en,
+    province_short_zh,
+    region_of,
+    short_en,
+)
 from cjd_assets.report.stats import bonferroni, ranksum_test, two_proportion_ztest
 
 DEFAULT_PPP_RATE = 4.187  # CNY per USD, OECD 2021, as in the study
@@ -312,8 +319,7 @@ def top_cities(con, n: int = 10, categories: Sequence[str] = AI_CATEGORIES) -> p
             key, en = prov, province_en(prov, row["province_en_norm"])
         elif row["prefecture_zh"]:
             key = row["prefecture_zh"]
-            en = row["prefecture_en_norm"] or key
-            en = en.removesuffix(" City")
+            en = short_en(row["prefecture_en_norm"]) or key
         else:
             continue
         c = cities.setdefault(key, {"city_zh": key, "city_en": en,
