@@ -103,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         cols = " / ".join(", ".join(r.get(k) or []) or "-" for k in ("only_a_cols", "only_b_cols"))
         print(f"| {r['table']} | {r['kind']} | {r.get('rows_a', '')} | {r.get('rows_b', '')} | "
               f"{r.get('rows_only_a', '')} | {r.get('rows_only_b', '')} | {cols} | {r['status']} |")
+    ignored = sorted({c for r in rows for c in r.get("ignored", [])})
+    print(f"\nleft out (run times and paths): {', '.join(ignored) or 'none'}")
     for r in rows:
         if r.get("examples_a") is not None:
             print(f"\n## {r['table']} ({', '.join(r['columns'])})")

@@ -1,8 +1,8 @@
 """Summary tables, figures and the HTML report of the study (no Dagster imports).
 
 Tables read the view `analysis_postings` and the table `ai_keyword_postings` on a DuckDB connection;
-set logic is in `sql/summary_<name>.sql`. Figures return PNG bytes. `summaries.SUMMARIES` is the one
-registry of summary tables and their figures; `document.build_document` renders the report from the
+set logic is in `sql/summary_<name>.sql`. Figures return PNG bytes. `cjd_assets.analysis` holds the one
+registry of the stored tables and their figures; `document.build_document` renders the report from the
 stored tables.
 """
 
