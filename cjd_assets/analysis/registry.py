@@ -107,7 +107,7 @@ SUMMARIES: tuple[Summary, ...] = (
     Summary("province_counts",
             "Figures 5 and 6: Technical Team 1 and 2 postings per province, the null-province row being the "
             "share with no usable location.",
-            lambda con, s: T.province_counts(con), sql=("summary_locations",),
+            lambda con, s: T.province_counts(con), sql=("locations",),
             figures=(FigureSpec("figure_5", "Figure 5. Technical Team 1 by province",
                         lambda t, s: F.figure_5(t, bins=province_map_bins(t, "TT1"))),
              FigureSpec("figure_6", "Figure 6. Technical Team 2 by province",
@@ -130,9 +130,9 @@ SUMMARIES: tuple[Summary, ...] = (
     Summary("regional_clusters",
             "Postings of the AI categories in the Yangtze River Delta, Pearl River Delta and "
             "Beijing-Tianjin-Hebei clusters.",
-            lambda con, s: T.regional_clusters(con), sql=("summary_locations",)),
+            lambda con, s: T.regional_clusters(con), sql=("locations",)),
     Summary("top_cities", "The ten cities with the most AI-category postings and their cumulative share.",
-            lambda con, s: T.top_cities(con), sql=("summary_locations",),
+            lambda con, s: T.top_cities(con), sql=("locations",),
             figures=(FigureSpec("figure_top_cities", "Top cities", lambda t, s: F.figure_top_cities(t)),)),
     Summary("keyword_examples", "Example technical postings with AI keywords, those matching most keywords first.",
             lambda con, s: T.keyword_examples(con), sql=("summary_keyword_examples",)),
@@ -177,7 +177,7 @@ def _cluster_tables(view: str, label: str, tag: str | None) -> tuple[Summary, ..
 
         return FigureSpec(key, title, make)
 
-    common = dict(group="clusters", sql=("clusters_locations",), reads=("employer_tags",))
+    common = dict(group="clusters", sql=("locations",), reads=("employer_tags",))
     return (
         Summary(f"{view}_regions", f"{label} by region (Yangtze River Delta, Pearl River Delta, "
                 "Beijing-Tianjin-Hebei, other provinces, location unknown), as in the 2023 follow-up. " + _AI_RELATED,

@@ -1,9 +1,10 @@
 """The 2023 follow-up's cluster tables: where AI-related, defense-affiliated and surveillance postings are.
 
 All functions read a DuckDB connection with view `analysis_postings`, table `ai_keyword_postings` and
-(for tagged subsets) table `employer_tags` (`rules.tag_employers` output). The population is set by
-`sql/clusters_locations.sql`; by default the follow-up's AI-related postings = Technical Team 1/2
-postings with at least one AI keyword of Appendix D. A tagged subset is the population's postings with
+(for tagged subsets) table `employer_tags` (`rules.tag_employers` output). Postings are counted by
+`sql/locations.sql` (`report.tables.location_counts`, the report's location count too); by default the
+population is the follow-up's AI-related postings = Technical Team 1/2 postings with at least one AI
+keyword of Appendix D. A tagged subset is the population's postings with
 a tag row (any rule kind unless `rule_kind` is given), each posting counted once.
 
 Shares: of postings with a known province (regions, provinces) or a known city (cities); the
@@ -17,30 +18,35 @@ from __future__ import annotations
 
 import polars as pl
 
-from cjd_assets import warehouse as wh
 from cjd_assets.report.geography import ONE_CITY_UNITS, REGIONS_FILE, Region, load_regions, region_of
 from cjd_assets.report.geography import short_en as _short_en
+from cjd_assets.report.tables import location_counts
 
 __all__ = ["REGIONS_FILE", "Region", "load_regions", "region_of"]  # the region rules live in report.geography
 
 POPULATIONS: tuple[str, ...] = ("ai_related", "technical", "ai_categories", "all")
 OTHER = "Other provinces"
 UNKNOWN = "Location unknown"
-# Stands in for employer_tags where tagging has not run: the tag clause is dead without a tag.
-_NO_TAGS = "(SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS tag, NULL::VARCHAR AS rule_kind WHERE FALSE)"
+# population -> (categories counted, only postings with an AI keyword)
+_POPULATION_FILTER: dict[str, tuple[tuple[str, ...] | None, bool]] = {
+    "ai_related": (("TT1", "TT2"), True), "technical": (("TT1", "TT2"), False),
+    "ai_categories": (("TT1", "TT2", "PRODUCT", "COMMERCIAL"), False), "all": (None, False)}
 
 
 def locations(con, population: str = "ai_related", tag: str | None = None, rule_kind: str | None = None) -> pl.DataFrame:
     """Postings per (province, prefecture) of a population / tagged subset:
-    `province_zh, province_en, prefecture_zh, prefecture_en, postings` (nulls = unknown)."""
+    `province_zh, province_en, prefecture_zh, prefecture_en, postings` (nulls = unknown), most first."""
     if population not in POPULATIONS:
         raise ValueError(f"population {population!r} not in {POPULATIONS}")
-    tags = "employer_tags" if tag or wh.table_exists(con, "employer_tags") else _NO_TAGS
-    df = wh.query_sql(con, "clusters_locations",
-                      {"population": population, "tag": tag or "", "rule_kind": rule_kind or ""}, employer_tags=tags)
-    schema = {"province_zh": pl.String, "province_en": pl.String, "prefecture_zh": pl.String,
-              "prefecture_en": pl.String, "postings": pl.Int64}
-    return df.cast(schema) if df.height else pl.DataFrame(schema=schema)
+    categories, keyword_only = _POPULATION_FILTER[population]
+    by_category = location_counts(con, categories, keyword_only, tag, rule_kind)
+    return (
+        by_category.group_by("province_zh", "prefecture_zh")
+        .agg(pl.col("province_en").drop_nulls().first(), pl.col("prefecture_en").drop_nulls().first(),
+             pl.col("postings").sum())
+        .select("province_zh", "province_en", "prefecture_zh", "prefecture_en", "postings")
+        .sort("postings", "province_zh", "prefecture_zh", descending=[True, False, False], nulls_last=True)
+    )
 
 
 def _by_region(loc: pl.DataFrame) -> pl.DataFrame:

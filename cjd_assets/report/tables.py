@@ -136,8 +136,28 @@ def tt1_salary_by_province(
     return df.select("province_zh", "province_en", *[c for c in df.columns if c.startswith(("n_", "median_"))])
 
 
+# Stands in for employer_tags where tagging has not run: the tag clause is dead without a tag.
+_NO_TAGS = "(SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS tag, NULL::VARCHAR AS rule_kind WHERE FALSE)"
+LOCATION_SCHEMA = {"category": pl.String, "province_zh": pl.String, "province_en": pl.String,
+                   "prefecture_zh": pl.String, "prefecture_en": pl.String, "postings": pl.Int64}
+
+
+def location_counts(con, categories: Sequence[str] | None = None, keyword_only: bool = False,
+                    tag: str | None = None, rule_kind: str | None = None) -> pl.DataFrame:
+    """Unique postings per `category, province_zh, province_en, prefecture_zh, prefecture_en` (nulls =
+    unknown), most first (sql/locations.sql): the one location count of the maps, the clusters and the
+    top cities. `categories` None = every posting; `keyword_only`: postings with an AI keyword; `tag` /
+    `rule_kind`: postings tagged so in employer_tags."""
+    tags = "employer_tags" if tag or wh.table_exists(con, "employer_tags") else _NO_TAGS
+    params = {"categories": None if categories is None else list(categories), "keyword_only": keyword_only,
+              "tag": tag or "", "rule_kind": rule_kind or ""}
+    df = wh.query_sql(con, "locations", params, employer_tags=tags)
+    return df.cast(LOCATION_SCHEMA) if df.height else pl.DataFrame(schema=LOCATION_SCHEMA)
+
+
 def _locations(con, categories: Sequence[str]) -> pl.DataFrame:
-    return wh.query_sql(con, "summary_locations", {"categories": list(categories)})
+    return location_counts(con, categories).rename({"province_en": "province_en_norm",
+                                                    "prefecture_en": "prefecture_en_norm"})
 
 
 def province_counts(con, categories: Sequence[str] = TECHNICAL_TEAMS) -> pl.DataFrame:
