@@ -8,7 +8,7 @@ import pytest
 
 from cjd_assets.clusters import load_employer_rules, load_keyword_rules, tag_employers
 from cjd_assets_tests.analysis_fixture import build_analysis_view
-from cjd_assets.clusters.tables import (
+from cjd_assets.analysis.clusters import (
     REGIONS_FILE,
     ai_related_by_city,
     ai_related_by_province,
@@ -152,7 +152,7 @@ def test_cluster_summary(con):
 
 
 def test_figures_are_pngs(con):
-    from cjd_assets.clusters.figures import figure_cluster_cities, figure_cluster_map, map_bins
+    from cjd_assets.report.cluster_figures import figure_cluster_cities, figure_cluster_map, map_bins
 
     assert map_bins(3) == (1.0, 2.0, 3.0)
     assert map_bins(47) == (2.0, 9.0, 24.0)

@@ -17,7 +17,8 @@ from scipy import stats
 
 from cjd_assets import analysis as S
 from cjd_assets import warehouse as wh
-from cjd_assets.report import document as D, figures, html as rhtml, stats as rstats, tables as T
+from cjd_assets.analysis import stats as rstats, tables as T
+from cjd_assets.report import document as D, figures, html as rhtml
 from cjd_assets.report.present import TOO_UNCERTAIN, label, present
 from cjd_assets.resources import ReportSettings
 from cjd_assets.schema import CATEGORY_NAMES

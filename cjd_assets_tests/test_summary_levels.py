@@ -11,7 +11,7 @@ import pytest
 
 from cjd_assets import schema
 from cjd_assets.normalize import normalize_postings
-from cjd_assets.report import tables as T
+from cjd_assets.analysis import tables as T
 from cjd_assets_tests.analysis_fixture import build_analysis_view
 
 # (category, experience string, education string)

@@ -22,7 +22,8 @@ import pytest
 from cjd_assets import warehouse as wh
 from cjd_assets.analysis import prepare_analysis_view
 from cjd_assets.export import export_frame, export_postings, stata_names
-from cjd_assets.report import timeseries as TS
+from cjd_assets.analysis import timeseries as TS
+from cjd_assets.report.document import change_over_time_text
 from cjd_assets.report.figures import figure_demand_over_time
 
 UTC = timezone.utc
@@ -177,7 +178,7 @@ def test_year_over_year_default_on_one_harvest():
 def test_change_over_time_text_and_figure_come_from_the_numbers(con):
     share = TS.ai_share_by_month(TS.postings_by_month(con), min_postings=2)
     cmp = TS.compare_windows(TS.window_versions(con))
-    text = TS.change_over_time_text(share, cmp, min_postings=2)
+    text = change_over_time_text(share, cmp, min_postings=2)
     assert "January 2023" in text and "March 2023" in text and "50.0%" in text and "66.7%" in text
     assert "80.0%" in text  # the board-mix-adjusted March share
     assert "1 of 3 months" in text

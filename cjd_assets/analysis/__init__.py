@@ -18,10 +18,11 @@ from cjd_assets.analysis.registry import (
     summary_figures,
     write_summaries,
 )
+from cjd_assets.analysis.report_inputs import read_report_inputs
 from cjd_assets.analysis.view import PAY_BASIS_FILLED, PAY_BASIS_STATED, prepare_analysis_view
 
 __all__ = [
     "ANALYSIS_VERSION", "CLUSTER_TABLES", "CLUSTER_VIEWS", "PAY_BASIS_FILLED", "PAY_BASIS_STATED", "SUMMARIES",
     "SUMMARY_BY_NAME", "TABLES", "FigureSpec", "Summary", "compute_summary", "load_summaries",
-    "prepare_analysis_view", "province_map_bins", "summary_figures", "write_summaries",
+    "prepare_analysis_view", "province_map_bins", "read_report_inputs", "summary_figures", "write_summaries",
 ]

@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from cjd_assets import clusters as C
 from cjd_assets import warehouse as wh
+from cjd_assets.analysis import clusters as C
+from cjd_assets.analysis import tables as T
+from cjd_assets.analysis import timeseries as TS
 from cjd_assets.analysis.view import (
     FILLED_VIEW_SQL,
     PAY_BASIS_FILLED,
@@ -25,8 +27,6 @@ from cjd_assets.analysis.view import (
     prepare_analysis_view,
 )
 from cjd_assets.report import figures as F
-from cjd_assets.report import tables as T
-from cjd_assets.report import timeseries as TS
 
 # Bump when the Python side of a table changes its output (SQL changes are seen by their hash).
 ANALYSIS_VERSION = "analysis-1"
@@ -171,7 +171,7 @@ _AI_RELATED = ("AI-related = Technical Team 1 or 2 postings with at least one Ap
 def _cluster_tables(view: str, label: str, tag: str | None) -> tuple[Summary, ...]:
     def cluster_figure(key: str, title: str, kind: str) -> FigureSpec:
         def make(t, s):
-            from cjd_assets.clusters import figures as CF  # matplotlib, on demand
+            from cjd_assets.report import cluster_figures as CF  # matplotlib, on demand
 
             return (CF.figure_cluster_map if kind == "map" else CF.figure_cluster_cities)(t, title)
 

@@ -2,7 +2,7 @@
 
 All functions read a DuckDB connection with view `analysis_postings`, table `ai_keyword_postings` and
 (for tagged subsets) table `employer_tags` (`rules.tag_employers` output). Postings are counted by
-`sql/locations.sql` (`report.tables.location_counts`, the report's location count too); by default the
+`sql/locations.sql` (`analysis.tables.location_counts`, the report's location count too); by default the
 population is the follow-up's AI-related postings = Technical Team 1/2 postings with at least one AI
 keyword of Appendix D. A tagged subset is the population's postings with
 a tag row (any rule kind unless `rule_kind` is given), each posting counted once.
@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from cjd_assets.analysis.tables import location_counts
 from cjd_assets.report.geography import ONE_CITY_UNITS, REGIONS_FILE, Region, load_regions, region_of
 from cjd_assets.report.geography import short_en as _short_en
-from cjd_assets.report.tables import location_counts
 
 __all__ = ["REGIONS_FILE", "Region", "load_regions", "region_of"]  # the region rules live in report.geography
 

@@ -21,7 +21,7 @@ from cjd_assets.report.geography import (
     region_of,
     short_en,
 )
-from cjd_assets.report.stats import bonferroni, ranksum_test, two_proportion_ztest
+from cjd_assets.analysis.stats import bonferroni, ranksum_test, two_proportion_ztest
 
 DEFAULT_PPP_RATE = 4.187  # CNY per USD, OECD 2021, as in the study
 AI_CATEGORIES: tuple[str, ...] = ("TT1", "TT2", "PRODUCT", "COMMERCIAL")
