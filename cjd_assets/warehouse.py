@@ -35,9 +35,6 @@ def ident(name: str) -> str:
     return name
 
 
-_ident = ident
-
-
 @lru_cache(maxsize=1)
 def sql_dir() -> Traversable:
     """Where the named SQL files are: `cjd_assets/sql` in an installed wheel, else the checkout's `sql/`
@@ -87,14 +84,14 @@ def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
 def row_count(con: duckdb.DuckDBPyConnection, table: str, where: str = "", params: list | None = None) -> int:
     if not table_exists(con, table):
         return 0
-    sql = f"SELECT count(*) FROM {_ident(table)}" + (f" WHERE {where}" if where else "")
+    sql = f"SELECT count(*) FROM {ident(table)}" + (f" WHERE {where}" if where else "")
     return int(con.execute(sql, params or []).fetchall()[0][0])
 
 
 def write_table(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) -> int:
     """Replace `table` with `df` in one statement, so readers never see a half-written table."""
     arrow = df.to_arrow()  # noqa: F841 - referenced by name in the SQL below
-    con.execute(f"CREATE OR REPLACE TABLE {_ident(table)} AS SELECT * FROM arrow")
+    con.execute(f"CREATE OR REPLACE TABLE {ident(table)} AS SELECT * FROM arrow")
     return df.height
 
 
@@ -104,12 +101,12 @@ def ensure_table(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) -
     (their old rows read null)."""
     arrow = df.head(0).to_arrow()  # noqa: F841
     if not table_exists(con, table):
-        con.execute(f"CREATE TABLE {_ident(table)} AS SELECT * FROM arrow")
+        con.execute(f"CREATE TABLE {ident(table)} AS SELECT * FROM arrow")
         return
-    have = {r[0] for r in con.execute(f"DESCRIBE {_ident(table)}").fetchall()}
+    have = {r[0] for r in con.execute(f"DESCRIBE {ident(table)}").fetchall()}
     for name, dtype, *_ in con.execute("DESCRIBE SELECT * FROM arrow").fetchall():
         if name not in have:
-            con.execute(f"ALTER TABLE {_ident(table)} ADD COLUMN {_ident(name)} {dtype}")
+            con.execute(f"ALTER TABLE {ident(table)} ADD COLUMN {ident(name)} {dtype}")
 
 
 def append(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) -> int:
@@ -117,7 +114,7 @@ def append(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) -> int:
     ensure_table(con, table, df)
     if df.height:
         arrow = df.to_arrow()  # noqa: F841
-        con.execute(f"INSERT INTO {_ident(table)} BY NAME SELECT * FROM arrow")
+        con.execute(f"INSERT INTO {ident(table)} BY NAME SELECT * FROM arrow")
     return df.height
 
 
@@ -128,10 +125,10 @@ def replace_partition(
     ensure_table(con, table, df)
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(f"DELETE FROM {_ident(table)} WHERE {_ident(key)} = ?", [harvest_id])
+        con.execute(f"DELETE FROM {ident(table)} WHERE {ident(key)} = ?", [harvest_id])
         if df.height:
             arrow = df.to_arrow()  # noqa: F841
-            con.execute(f"INSERT INTO {_ident(table)} BY NAME SELECT * FROM arrow")
+            con.execute(f"INSERT INTO {ident(table)} BY NAME SELECT * FROM arrow")
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -191,7 +188,7 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
 
 def input_hash_sql(columns: tuple[str, ...] | list[str]) -> str:
     """SQL for a hash of the columns a stage reads: when it changes, the stage redoes that posting."""
-    cols = ", ".join(f"coalesce(CAST({_ident(c)} AS VARCHAR), '')" for c in columns)
+    cols = ", ".join(f"coalesce(CAST({ident(c)} AS VARCHAR), '')" for c in columns)
     return f"md5(concat_ws(chr(31), {cols}))"
 
 
@@ -209,12 +206,12 @@ def pending_primaries(
     done = ""
     if table_exists(con, target):
         con.execute(
-            f"""DELETE FROM {_ident(target)} t WHERE {_ident(version_column)} <> ? OR NOT EXISTS (
+            f"""DELETE FROM {ident(target)} t WHERE {ident(version_column)} <> ? OR NOT EXISTS (
                   SELECT 1 FROM deduplicated_postings d
                   WHERE d.id = t.id AND d.is_primary AND {h} = t.input_hash)""",
             [version],
         )
-        done = f"AND id NOT IN (SELECT id FROM {_ident(target)})"
-    sql = (f"SELECT id, {', '.join(_ident(c) for c in columns)}, {h} AS input_hash "
+        done = f"AND id NOT IN (SELECT id FROM {ident(target)})"
+    sql = (f"SELECT id, {', '.join(ident(c) for c in columns)}, {h} AS input_hash "
            f"FROM deduplicated_postings WHERE is_primary {done} ORDER BY id")
     return sql, int(con.execute(f"SELECT count(*) FROM ({sql})").fetchall()[0][0])

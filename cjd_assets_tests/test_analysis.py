@@ -7,7 +7,6 @@ import shutil
 
 import dagster as dg
 import duckdb
-import pytest
 
 from cjd_assets import analysis as A
 from cjd_assets import warehouse as wh
