@@ -21,7 +21,6 @@ from cjd_assets.analysis import tables as T
 from cjd_assets.analysis import timeseries as TS
 from cjd_assets.analysis.view import (
     FILLED_VIEW_SQL,
-    PAY_BASIS_FILLED,
     PAY_BASIS_STATED,
     VIEW_SQL,
     prepare_analysis_view,
@@ -30,7 +29,6 @@ from cjd_assets.report import figures as F
 
 # Bump when the Python side of a table changes its output (SQL changes are seen by their hash).
 ANALYSIS_VERSION = "analysis-1"
-__all__ = ["PAY_BASIS_FILLED", "PAY_BASIS_STATED", "prepare_analysis_view"]
 
 
 @dataclass(frozen=True)
