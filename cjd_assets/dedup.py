@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import polars as pl
 
-DEDUP_VERSION = "dedup-2"
+from cjd_assets.warehouse import ident, sql_text
 
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+DEDUP_VERSION = "dedup-2"
 
 # Patterns are written in the common subset of Python `re` and RE2 (DuckDB): no look-around, no
 # back-references, [0-9] not \d (Python's \d also takes full-width digits), no end anchors.
@@ -157,10 +156,6 @@ def _lit(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
-def _sql(name: str, **params: str) -> str:
-    return (SQL_DIR / name).read_text(encoding="utf-8").format(**params)
-
-
 def dedup_keys_sql(source_table: str = "raw_postings") -> str:
     """sql/dedup_keys.sql: a SELECT of every source row plus `url_norm` and `posting_key`."""
     rule_number = "CASE " + " ".join(
@@ -172,8 +167,8 @@ def dedup_keys_sql(source_table: str = "raw_postings") -> str:
                                  else f"regexp_extract(_target, {_lit(r.id_pattern)}, 1)")
         for i, r in enumerate(URL_RULES)
     ) + " END"
-    return _sql(
-        "dedup_keys.sql",
+    return sql_text(
+        "dedup_keys",
         source_table=source_table,
         rule_number=rule_number,
         rule_id=rule_id,
@@ -189,9 +184,9 @@ def render_dedup_sql(source_table: str = "raw_postings", target_table: str = "de
               f"length(coalesce(body_extracted, '')) AS _body_length "
               f"FROM {source_table})")
     return [
-        _sql("dedup_groups.sql", dedup_keys=dedup_keys_sql(narrow)),
-        _sql("deduplicated_postings.sql", source_table=source_table, target_table=target_table,
-             dedup_version=_lit(DEDUP_VERSION)),
+        sql_text("dedup_groups", dedup_keys=dedup_keys_sql(narrow)),
+        sql_text("deduplicated_postings", source_table=ident(source_table), target_table=ident(target_table),
+                 dedup_version=_lit(DEDUP_VERSION)),
         "DROP TABLE _dedup_groups",
     ]
 
@@ -258,7 +253,7 @@ def near_duplicates(con, table: str = "deduplicated_postings", examples: int = 1
     """Count primaries that look like one posting under different ids: same board, company, title and
     normalized body hash (`same_board_*`), and the same across boards (`cross_board_*`). Reported, not
     removed. `examples` is a small Polars frame of the largest groups."""
-    con.execute(_sql("near_duplicates.sql", table=table))
+    con.execute(sql_text("near_duplicates", table=ident(table)))
     out: dict = {}
     for scope in ("same_board", "cross_board"):
         groups, postings = con.execute(

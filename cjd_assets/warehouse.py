@@ -1,12 +1,22 @@
-"""DuckDB helpers the assets share: write a frame as a table or a partition, read in batches, run named SQL.
+"""DuckDB helpers the assets share: write a frame as a table or a partition, read in batches, and the one
+way to named SQL.
+
+Named SQL: the files of the top-level `sql/` directory, shipped in a wheel as `cjd_assets/sql/` (see
+setup.py), loaded by `sql_text` and run by `run_sql` / `query_sql`. One parameter convention: data values
+are DuckDB named parameters (`$name` in the file, `params={"name": value}`), bound by DuckDB; `{slot}`s
+take only SQL that code makes (a table name checked by `ident`, a generated CASE), never data.
 
 Dagster-free, so the same helpers serve tests, benchmarks and the CLI.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import duckdb
@@ -16,18 +26,54 @@ from cjd_assets.md import table as md_table
 
 from cjd_assets.paths import REPO_ROOT
 
-SQL_DIR = REPO_ROOT / "sql"
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-def _ident(name: str) -> str:
-    # Table names are interpolated into SQL, so only plain identifiers are allowed.
+def ident(name: str) -> str:
+    """`name` if it is a plain SQL identifier (table names are interpolated into SQL), else ValueError."""
     if not _IDENT.match(name):
         raise ValueError(f"not a plain SQL identifier: {name!r}")
     return name
 
 
+@lru_cache(maxsize=1)
+def sql_dir() -> Traversable:
+    """Where the named SQL files are: `cjd_assets/sql` in an installed wheel, else the checkout's `sql/`
+    (a source checkout or an editable install keeps them at the top level)."""
+    installed = files("cjd_assets").joinpath("sql")
+    return installed if installed.is_dir() else REPO_ROOT / "sql"
+
+
+def sql_text(name: str, **slots: str) -> str:
+    """The text of `sql/<name>.sql`; with slots, its `{slot}`s filled (code-made SQL only, see the module)."""
+    path = sql_dir().joinpath(f"{name}.sql")
+    if not path.is_file():
+        raise FileNotFoundError(f"no SQL file {name}.sql in {sql_dir()}")
+    text = path.read_text(encoding="utf-8")
+    return text.format(**slots) if slots else text
+
+
+def sql_hash(*names: str) -> str:
+    """A short hash of the named SQL files' text: a code version that changes when any of them does."""
+    h = hashlib.sha256()
+    for name in names:
+        h.update(name.encode() + b"\0" + sql_text(name).encode() + b"\0")
+    return h.hexdigest()[:12]
+
+
+def run_sql(con: duckdb.DuckDBPyConnection, name: str, params: Mapping | None = None, **slots: str) -> None:
+    """Execute `sql/<name>.sql` (statements; `$name` parameters from `params`)."""
+    text = sql_text(name, **slots)
+    con.execute(text, dict(params)) if params else con.execute(text)
+
+
+def query_sql(con: duckdb.DuckDBPyConnection, name: str, params: Mapping | None = None, **slots: str) -> pl.DataFrame:
+    """The rows of the query in `sql/<name>.sql` as a Polars frame (`$name` parameters from `params`)."""
+    return read_frame(con, sql_text(name, **slots), params)
+
+
 def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether a table or view `table` exists (temporary ones included)."""
     return bool(
         con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'",
@@ -39,14 +85,14 @@ def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
 def row_count(con: duckdb.DuckDBPyConnection, table: str, where: str = "", params: list | None = None) -> int:
     if not table_exists(con, table):
         return 0
-    sql = f"SELECT count(*) FROM {_ident(table)}" + (f" WHERE {where}" if where else "")
+    sql = f"SELECT count(*) FROM {ident(table)}" + (f" WHERE {where}" if where else "")
     return int(con.execute(sql, params or []).fetchall()[0][0])
 
 
 def write_table(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) -> int:
     """Replace `table` with `df` in one statement, so readers never see a half-written table."""
     arrow = df.to_arrow()  # noqa: F841 - referenced by name in the SQL below
-    con.execute(f"CREATE OR REPLACE TABLE {_ident(table)} AS SELECT * FROM arrow")
+    con.execute(f"CREATE OR REPLACE TABLE {ident(table)} AS SELECT * FROM arrow")
     return df.height
 
 
@@ -56,12 +102,12 @@ def ensure_table(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) -
     (their old rows read null)."""
     arrow = df.head(0).to_arrow()  # noqa: F841
     if not table_exists(con, table):
-        con.execute(f"CREATE TABLE {_ident(table)} AS SELECT * FROM arrow")
+        con.execute(f"CREATE TABLE {ident(table)} AS SELECT * FROM arrow")
         return
-    have = {r[0] for r in con.execute(f"DESCRIBE {_ident(table)}").fetchall()}
+    have = {r[0] for r in con.execute(f"DESCRIBE {ident(table)}").fetchall()}
     for name, dtype, *_ in con.execute("DESCRIBE SELECT * FROM arrow").fetchall():
         if name not in have:
-            con.execute(f"ALTER TABLE {_ident(table)} ADD COLUMN {_ident(name)} {dtype}")
+            con.execute(f"ALTER TABLE {ident(table)} ADD COLUMN {ident(name)} {dtype}")
 
 
 def append(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) -> int:
@@ -69,7 +115,7 @@ def append(con: duckdb.DuckDBPyConnection, table: str, df: pl.DataFrame) -> int:
     ensure_table(con, table, df)
     if df.height:
         arrow = df.to_arrow()  # noqa: F841
-        con.execute(f"INSERT INTO {_ident(table)} BY NAME SELECT * FROM arrow")
+        con.execute(f"INSERT INTO {ident(table)} BY NAME SELECT * FROM arrow")
     return df.height
 
 
@@ -80,10 +126,10 @@ def replace_partition(
     ensure_table(con, table, df)
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(f"DELETE FROM {_ident(table)} WHERE {_ident(key)} = ?", [harvest_id])
+        con.execute(f"DELETE FROM {ident(table)} WHERE {ident(key)} = ?", [harvest_id])
         if df.height:
             arrow = df.to_arrow()  # noqa: F841
-            con.execute(f"INSERT INTO {_ident(table)} BY NAME SELECT * FROM arrow")
+            con.execute(f"INSERT INTO {ident(table)} BY NAME SELECT * FROM arrow")
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -91,7 +137,7 @@ def replace_partition(
     return df.height
 
 
-def read_frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pl.DataFrame:
+def read_frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | Mapping | None = None) -> pl.DataFrame:
     return pl.from_arrow(con.sql(sql, params=params or None).to_arrow_table())
 
 
@@ -107,16 +153,6 @@ def iter_frames(
                 yield pl.from_arrow(batch)
     finally:
         cur.close()
-
-
-def sql_text(name: str, **params: str) -> str:
-    """Load `sql/<name>.sql`; `{placeholders}` take plain identifiers only (table names)."""
-    text = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
-    return text.format(**{k: _ident(v) for k, v in params.items()}) if params else text
-
-
-def run_sql(con: duckdb.DuckDBPyConnection, name: str, **params: str) -> None:
-    con.execute(sql_text(name, **params))
 
 
 def markdown_preview(df: pl.DataFrame, max_rows: int = 10, max_chars: int = 60) -> str:
@@ -150,7 +186,7 @@ def connect(path: str | Path, read_only: bool = False) -> duckdb.DuckDBPyConnect
 
 def input_hash_sql(columns: tuple[str, ...] | list[str]) -> str:
     """SQL for a hash of the columns a stage reads: when it changes, the stage redoes that posting."""
-    cols = ", ".join(f"coalesce(CAST({_ident(c)} AS VARCHAR), '')" for c in columns)
+    cols = ", ".join(f"coalesce(CAST({ident(c)} AS VARCHAR), '')" for c in columns)
     return f"md5(concat_ws(chr(31), {cols}))"
 
 
@@ -168,12 +204,12 @@ def pending_primaries(
     done = ""
     if table_exists(con, target):
         con.execute(
-            f"""DELETE FROM {_ident(target)} t WHERE {_ident(version_column)} <> ? OR NOT EXISTS (
+            f"""DELETE FROM {ident(target)} t WHERE {ident(version_column)} <> ? OR NOT EXISTS (
                   SELECT 1 FROM deduplicated_postings d
                   WHERE d.id = t.id AND d.is_primary AND {h} = t.input_hash)""",
             [version],
         )
-        done = f"AND id NOT IN (SELECT id FROM {_ident(target)})"
-    sql = (f"SELECT id, {', '.join(_ident(c) for c in columns)}, {h} AS input_hash "
+        done = f"AND id NOT IN (SELECT id FROM {ident(target)})"
+    sql = (f"SELECT id, {', '.join(ident(c) for c in columns)}, {h} AS input_hash "
            f"FROM deduplicated_postings WHERE is_primary {done} ORDER BY id")
     return sql, int(con.execute(f"SELECT count(*) FROM ({sql})").fetchall()[0][0])

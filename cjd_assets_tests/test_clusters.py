@@ -7,7 +7,8 @@ import polars as pl
 import pytest
 
 from cjd_assets.clusters import load_employer_rules, load_keyword_rules, tag_employers
-from cjd_assets.clusters.tables import (
+from cjd_assets_tests.analysis_fixture import build_analysis_view
+from cjd_assets.analysis.clusters import (
     REGIONS_FILE,
     ai_related_by_city,
     ai_related_by_province,
@@ -58,11 +59,9 @@ def con():
         [(p[0], p[1], "machine learning", "机器学习", True, False) for p in POSTINGS if p[6]],
         schema=["id", "job_category_pr", "keyword_en", "matched_term", "in_title", "in_body"], orient="row")
     tags = pl.DataFrame(TAGS, schema=["id", "tag", "rule_kind", "rule", "group"], orient="row")
-    c.register("ap_df", ap.to_arrow())
+    build_analysis_view(c, ap)
     c.register("kw_df", kw.to_arrow())
     c.register("tags_df", tags.to_arrow())
-    c.execute("CREATE TABLE deduplicated_postings AS SELECT id FROM ap_df")
-    c.execute("CREATE VIEW analysis_postings AS SELECT * FROM ap_df")
     c.execute("CREATE TABLE ai_keyword_postings AS SELECT * FROM kw_df")
     c.execute("CREATE TABLE employer_tags AS SELECT * FROM tags_df")
     yield c
@@ -153,7 +152,7 @@ def test_cluster_summary(con):
 
 
 def test_figures_are_pngs(con):
-    from cjd_assets.clusters.figures import figure_cluster_cities, figure_cluster_map, map_bins
+    from cjd_assets.report.cluster_figures import figure_cluster_cities, figure_cluster_map, map_bins
 
     assert map_bins(3) == (1.0, 2.0, 3.0)
     assert map_bins(47) == (2.0, 9.0, 24.0)
@@ -179,13 +178,6 @@ def test_regions_file_matches_the_official_extents():
     assert region_of(None, "深圳市") is None
     rows = pl.read_csv(REGIONS_FILE, infer_schema=False)
     assert rows["source"].str.len_chars().min() > 10
-
-
-def test_regions_agree_with_the_report():
-    geography = pytest.importorskip("cjd_assets.report.geography")
-    ours = {r.name: (set(r.provinces), {c for _, c in r.cities}) for r in load_regions()}
-    theirs = {c.name: (set(c.provinces), {x for _, cs in c.cities for x in cs}) for c in geography.CLUSTERS}
-    assert ours == theirs
 
 
 def test_rule_files_are_documented_and_valid():

@@ -15,11 +15,15 @@ import polars as pl
 import pytest
 from scipy import stats
 
-from cjd_assets.report import document as D, figures, html as rhtml, stats as rstats, summaries as S, tables as T
+from cjd_assets import analysis as S
+from cjd_assets import warehouse as wh
+from cjd_assets.analysis import stats as rstats, tables as T
+from cjd_assets.report import document as D, figures, html as rhtml
 from cjd_assets.report.present import TOO_UNCERTAIN, label, present
 from cjd_assets.resources import ReportSettings
 from cjd_assets.schema import CATEGORY_NAMES
-from cjd_assets.report.geography import cluster_of, parse_svg_path, province_en, province_shapes
+from cjd_assets.report.geography import parse_svg_path, province_en, province_shapes, region_of
+from cjd_assets_tests.analysis_fixture import build_analysis_view
 
 SETTINGS = ReportSettings(min_province_n=1)
 SCRIPT_TITLE = '<script>document.title="pwned"</script> 算法工程师'
@@ -78,16 +82,9 @@ def make_con() -> duckdb.DuckDBPyConnection:
     )
     kw = pl.DataFrame(KEYWORDS, schema=["id", "job_category_pr", "keyword_en", "matched_term"], orient="row")
     kw = kw.with_columns(pl.lit(True).alias("in_title"), pl.lit(False).alias("in_body"))
-    con.register("postings_df", postings)
-    con.register("kw_df", kw)
-    con.execute("CREATE TABLE postings AS SELECT * FROM postings_df")
-    con.execute("CREATE VIEW analysis_postings AS SELECT * FROM postings")
-    con.execute("CREATE TABLE ai_keyword_postings AS SELECT * FROM kw_df")
-    # One harvest, every posting its own primary: what the change-over-time summaries read beside the view.
-    con.execute("CREATE TABLE deduplicated_postings AS SELECT id, source, id AS posting_key, true AS is_primary, "
-                "'crawl-1' AS harvest_id, retrieve_date FROM postings")
-    con.unregister("postings_df")
-    con.unregister("kw_df")
+    # One harvest, every posting its own primary (what the change-over-time summaries read beside the view).
+    build_analysis_view(con, postings)
+    wh.write_table(con, "ai_keyword_postings", kw)
     return con
 
 
@@ -279,8 +276,9 @@ def test_regional_clusters(con):
         "Yangtze River Delta": 2, "Pearl River Delta": 4, "Beijing-Tianjin-Hebei": 2,
         "Outside the clusters": 1, "Location missing": 1}
     assert _row(cl, cluster="Pearl River Delta")["share"] == pytest.approx(0.4)
-    assert cluster_of("广东省", "汕头市") is None  # Guangdong outside the nine PRD cities
-    assert cluster_of("安徽省", "合肥市") == "Yangtze River Delta"
+    assert region_of("广东省", "汕头市") is None  # Guangdong outside the nine PRD cities
+    assert region_of("安徽省", "合肥市") == "Yangtze River Delta"
+    assert _row(cl, cluster="Pearl River Delta")["members"].startswith("Guangdong: Guangzhou, Shenzhen")
 
 
 def test_top_cities(con):
@@ -420,30 +418,12 @@ def test_corrected_counts_flagged_unreliable_read_too_uncertain():
 
 
 def test_report_on_empty_database(con):
-    con.execute("CREATE TABLE no_rows AS SELECT * FROM postings WHERE false")
-    con.execute("CREATE OR REPLACE VIEW analysis_postings AS SELECT * FROM no_rows")
+    con.execute("DELETE FROM deduplicated_postings")
     con.execute("DELETE FROM ai_keyword_postings")
     page = report_html(con)
     assert "Key findings" in page
     assert T.table1_by_category(con)["postings"].to_list() == [0] * 6
     assert T.significance_tests(con).is_empty()
-
-
-def test_clusters_agree_with_regions_csv():
-    """The follow-up module keeps its regions in cjd_assets/data/regions.csv; both must say the same."""
-    from cjd_assets.paths import REPO_ROOT
-    from cjd_assets.report.geography import CLUSTERS
-
-    path = REPO_ROOT / "cjd_assets" / "data" / "regions.csv"
-    if not path.is_file():
-        pytest.skip("no regions.csv")
-    csv = pl.read_csv(path, infer_schema=False)
-    for c in CLUSTERS:
-        rows = csv.filter(pl.col("region") == c.name)
-        whole = sorted(rows.filter(pl.col("prefecture_zh").is_null())["province_zh"].to_list())
-        cities = sorted(rows.filter(pl.col("prefecture_zh").is_not_null())["prefecture_zh"].to_list())
-        assert whole == sorted(c.provinces), c.name
-        assert cities == sorted(city for _, cs in c.cities for city in cs), c.name
 
 
 def test_corpus_by_source(con):
@@ -455,7 +435,9 @@ def test_corpus_by_source(con):
 
 
 def test_unclassified_postings_stay_visible(con):
-    con.execute("INSERT INTO postings (id, job_category_pr) VALUES ('p13', NULL), ('p14', 'NEW')")
+    con.execute("INSERT INTO deduplicated_postings (id, is_primary) VALUES ('p13', true), ('p14', true)")
+    con.execute("INSERT INTO classified_postings (id, job_category_pr) VALUES ('p13', NULL), ('p14', 'NEW')")
+    con.execute("INSERT INTO normalized_postings (id) VALUES ('p13'), ('p14')")
     edu = T.education_by_category(con)
     assert edu["category"].unique(maintain_order=True).to_list() == [*T.CATEGORIES, "NEW", None]
     assert _row(T.table1_by_category(con), category="TOTAL")["postings"] == 14

@@ -14,10 +14,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from cjd_assets import clusters as C
 from cjd_assets import warehouse as wh
 from cjd_assets.report import document as D
-from cjd_assets.report import summaries as S
+from cjd_assets import analysis as S
 from cjd_assets_tests.test_report import SCRIPT_TITLE, SETTINGS, make_con
 
 WIDTH = 1100
@@ -40,10 +39,8 @@ def _warehouse():
     S.write_summaries(con, SETTINGS)
     con.execute("CREATE TABLE employer_tags AS SELECT * FROM (VALUES ('p01', 'defense', 'employer'), "
                 "('p06', 'defense', 'employer')) AS t(id, tag, rule_kind)")
-    for name, tag in (("clusters_ai_related", None), ("clusters_defense", "defense")):
-        wh.write_table(con, f"{name}_regions", C.by_region(con, tag=tag))
-        wh.write_table(con, f"{name}_provinces", C.by_province(con, tag=tag))
-        wh.write_table(con, f"{name}_cities", C.by_city(con, top_n=10, tag=tag))
+    S.write_summaries(con, SETTINGS, tuple(s for s in S.CLUSTER_TABLES
+                                           if s.name.startswith(("clusters_ai_related", "clusters_defense"))))
     cats = ["TT1", "TT2", "PRODUCT", "COMMERCIAL", "NOT_AI"]
     wh.write_table(con, "classifier_evaluation", pl.DataFrame({
         "model_version": ["m1"] * 5, "category": cats, "precision": [0.9, 0.8, 0.7, 0.6, 0.95],
@@ -62,7 +59,7 @@ def rendered(tmp_path_factory):
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     tmp = tmp_path_factory.mktemp("report")
     con = _warehouse()
-    inputs = D.read_inputs(con, SETTINGS, failed_checks=["one_primary_per_posting: 2 duplicate ids <b>x</b>"])
+    inputs = S.read_report_inputs(con, SETTINGS, failed_checks=["one_primary_per_posting: 2 duplicate ids <b>x</b>"])
     con.close()
     html_path = tmp / "report.html"
     html_path.write_text(D.build_document(inputs, "China's AI workforce " + SCRIPT_TITLE, "test"), encoding="utf-8")

@@ -1,4 +1,4 @@
-"""The level columns the summary SQL reads (Figures 1 and 2, Table 2, the significance tests): the study's
+"""The level columns of the analysis view that every summary reads (Figures 1 and 2, Table 2, the significance tests): the study's
 "no experience" is the requirement (不限 requires none), an "or below" education is its level."""
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ import pytest
 
 from cjd_assets import schema
 from cjd_assets.normalize import normalize_postings
-from cjd_assets.report import tables as T
+from cjd_assets.analysis import tables as T
+from cjd_assets_tests.analysis_fixture import build_analysis_view
 
 # (category, experience string, education string)
 POSTINGS = [
@@ -46,9 +47,7 @@ def con():
         pl.Series("id", [f"p{i}" for i in range(n)]), pl.Series("job_category_pr", [p[0] for p in POSTINGS])
     )
     c = duckdb.connect()
-    c.register("out_df", out)
-    c.execute("CREATE TABLE analysis_postings AS SELECT * FROM out_df")
-    c.unregister("out_df")
+    build_analysis_view(c, out.drop("retrieve_date"))
     yield c
     c.close()
 

@@ -20,8 +20,10 @@ import polars as pl
 import pytest
 
 from cjd_assets import warehouse as wh
+from cjd_assets.analysis import prepare_analysis_view
 from cjd_assets.export import export_frame, export_postings, stata_names
-from cjd_assets.report import timeseries as TS
+from cjd_assets.analysis import timeseries as TS
+from cjd_assets.report.document import change_over_time_text
 from cjd_assets.report.figures import figure_demand_over_time
 
 UTC = timezone.utc
@@ -68,6 +70,8 @@ def con():
         "location_prefecture_zh_norm": [r["prefecture"] for r in prim],
         "desired_education_exact_level_norm": [r["edu"] for r in prim],
         "desired_education_minimum_level_norm": [None] * len(prim),
+        "desired_education_maximum_level_norm": [None] * len(prim),
+        "desired_experience_status_norm": ["stated" if r["exp"] else "missing" for r in prim],
         "desired_experience_exact_level_norm": [r["exp"] for r in prim],
         "desired_experience_minimum_level_norm": [None] * len(prim),
         "desired_experience_minimum_years_norm": [1.0] * len(prim),
@@ -77,11 +81,12 @@ def con():
         "salary_inferred": [False, True, False, None, False],
         "pipeline_version": ["normalize-1"] * len(prim), **meta,
     }, schema_overrides={"desired_education_minimum_level_norm": pl.String,
+                         "desired_education_maximum_level_norm": pl.String,
                          "desired_experience_minimum_level_norm": pl.String, "salary_exact_annual_value_norm": pl.Float64})
     for name, frame in (("deduplicated_postings", dedup), ("classified_postings", classified),
                         ("normalized_postings", normalized)):
         wh.write_table(con, name, frame)
-    wh.run_sql(con, "analysis_postings")
+    prepare_analysis_view(con)
     return con
 
 
@@ -173,7 +178,7 @@ def test_year_over_year_default_on_one_harvest():
 def test_change_over_time_text_and_figure_come_from_the_numbers(con):
     share = TS.ai_share_by_month(TS.postings_by_month(con), min_postings=2)
     cmp = TS.compare_windows(TS.window_versions(con))
-    text = TS.change_over_time_text(share, cmp, min_postings=2)
+    text = change_over_time_text(share, cmp, min_postings=2)
     assert "January 2023" in text and "March 2023" in text and "50.0%" in text and "66.7%" in text
     assert "80.0%" in text  # the board-mix-adjusted March share
     assert "1 of 3 months" in text

@@ -3,9 +3,7 @@ WITH p AS (
     SELECT
         id,
         job_category_pr AS category,
-        coalesce(desired_education_exact_level_norm, desired_education_minimum_level_norm,
-                 desired_education_maximum_level_norm, 'no data')
-            AS education_level
+        coalesce(education_level, 'no data') AS education_level
     FROM analysis_postings
     WHERE job_category_pr IN ('TT1', 'TT2')
 ),

@@ -101,15 +101,9 @@ def job_classifier(
     )
 
 
-# A few classified postings per category (stable pseudo-random choice): the title beside its label, so the
-# UI shows what the classifier did rather than ids and probabilities.
-PREVIEW_SQL = f"""
-SELECT d.title_extracted AS title, c.job_category_pr AS label,
-       round(greatest({", ".join("c." + col for col in DISTRIBUTION_COLUMNS)}), 2) AS probability
-FROM classified_postings AS c JOIN deduplicated_postings AS d USING (id)
-QUALIFY row_number() OVER (PARTITION BY c.job_category_pr ORDER BY hash(c.id)) <= 4
-ORDER BY list_position({list(CATEGORIES)}, c.job_category_pr), hash(c.id)
-"""
+PREVIEW_SQL = wh.sql_text("classified_preview",
+                          distribution_columns=", ".join("c." + wh.ident(col) for col in DISTRIBUTION_COLUMNS),
+                          categories=str(list(CATEGORIES)))
 
 
 def _rounded(corrected: pl.DataFrame) -> pl.DataFrame:

@@ -25,9 +25,7 @@ BATCH_SIZE = 100_000
 def ai_keyword_postings(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     """One row per (posting, AI keyword) for Technical Team 1 and 2 postings whose title or body contains an
     Appendix D keyword (Chinese or English; `AI` only as a word; false friends such as 无人机 excluded)."""
-    sql = """SELECT d.id, c.job_category_pr, d.title_extracted, d.body_extracted
-             FROM deduplicated_postings d JOIN classified_postings c USING (id)
-             WHERE d.is_primary AND c.job_category_pr IN ('TT1', 'TT2') ORDER BY d.id"""
+    sql = wh.sql_text("keyword_inputs")
     parts = []
     with warehouse.connection() as con:
         for batch in wh.iter_frames(con, sql, batch_size=BATCH_SIZE):

@@ -5,8 +5,8 @@ from datetime import datetime, timezone
 
 import dagster as dg
 
-from cjd_assets.assets.clusters import cluster_assets
-from cjd_assets.assets.summaries import PAY_BASIS_FILLED, summary_assets
+from cjd_assets import analysis as A
+from cjd_assets.assets.summaries import PAY_BASIS_FILLED, cluster_assets, summary_assets
 from cjd_assets.report import document as D
 from cjd_assets.resources import Lake, ReportSettings, Warehouse
 
@@ -45,7 +45,7 @@ def summary_report(context: dg.AssetExecutionContext, warehouse: Warehouse, lake
     clusters, and a data-and-methods section, rendered from the stored summary tables into one self-contained
     HTML file (every posting-derived string escaped) and a PDF printed by headless Chromium."""
     with warehouse.connection() as con:
-        inputs = D.read_inputs(con, report_settings, failed_checks=_failed_checks(context))
+        inputs = A.read_report_inputs(con, report_settings, failed_checks=_failed_checks(context))
     title = TITLE + (" (salaries: predicted pay fills gaps in stated pay)" if inputs.pay_basis == PAY_BASIS_FILLED else "")
     html_text = D.build_document(inputs, title, datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
     path = lake.path("report", "report.html")

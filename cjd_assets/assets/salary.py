@@ -13,27 +13,12 @@ from cjd_assets.assets.dedup import deduplicated_postings
 from cjd_assets.assets.normalize import normalized_postings
 from cjd_assets.resources import Lake, Warehouse
 
-FEATURES = """
-    d.id, d.title_extracted, d.source, c.job_category_pr,
-    n.location_province_zh_norm, n.location_prefecture_zh_norm,
-    n.desired_education_exact_level_norm, n.desired_education_minimum_level_norm,
-    n.desired_experience_exact_level_norm, n.desired_experience_minimum_level_norm,
-    n.desired_experience_maximum_level_norm, n.desired_experience_exact_years_norm,
-    n.desired_experience_minimum_years_norm, n.desired_experience_maximum_years_norm,
-    n.salary_exact_monthly_value_norm, n.salary_minimum_monthly_value_norm,
-    n.salary_maximum_monthly_value_norm, n.salary_status_norm,
-    d.company_information_extracted AS company_size
-FROM deduplicated_postings d
-JOIN classified_postings c USING (id)
-JOIN normalized_postings n USING (id)
-WHERE d.is_primary"""
-# The model learns little past a few hundred thousand stated salaries, while its cost keeps growing:
-# train on a fixed, id-hashed sample of them (reproducible), and predict every posting in batches.
+# training: a fixed, id-hashed sample of the postings with stated pay (see the SQL); prediction: all, in batches
 MAX_TRAINING_POSTINGS = 200_000
-TRAIN_SQL = f"SELECT {FEATURES} AND n.salary_status_norm = 'stated' ORDER BY hash(d.id), d.id LIMIT {MAX_TRAINING_POSTINGS}"
-PREDICT_SQL = f"SELECT {FEATURES} ORDER BY d.id"
+FEATURES_SQL = wh.sql_text("salary_features")
+TRAIN_PARAMS = {"stated_only": True, "limit": MAX_TRAINING_POSTINGS}
+PREDICT_PARAMS = {"stated_only": False, "limit": None}
 BATCH_SIZE = 100_000
-
 
 
 @dg.asset(
@@ -49,7 +34,7 @@ def salary_predictions(context: dg.AssetExecutionContext, warehouse: Warehouse, 
     coverage sit beside two baselines (category x province median, global median). Predicted pay never
     replaces the stated `*_norm` salary columns; the summaries use it only when asked to."""
     with warehouse.connection() as con:
-        training = wh.read_frame(con, TRAIN_SQL)  # raw head-count text: the library bands it
+        training = wh.read_frame(con, FEATURES_SQL, TRAIN_PARAMS)  # raw head-count text: the library bands it
     stated = training.height
     context.log.info(f"training the salary model on {stated:,} postings with stated pay")
     model = S.train_salary_model(training)
@@ -57,7 +42,7 @@ def salary_predictions(context: dg.AssetExecutionContext, warehouse: Warehouse, 
     now = datetime.now(timezone.utc)
     with warehouse.connection() as con:
         con.execute("DROP TABLE IF EXISTS salary_predictions")
-        for batch in wh.iter_frames(con, PREDICT_SQL, batch_size=BATCH_SIZE):
+        for batch in wh.iter_frames(con, FEATURES_SQL, PREDICT_PARAMS, batch_size=BATCH_SIZE):
             pred = model.predict(batch).with_columns(
                 salary_model_version=pl.lit(model.version), pipeline_date_updated=pl.lit(now)
             )

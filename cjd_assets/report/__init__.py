@@ -1,9 +1,7 @@
-"""Summary tables, figures and the HTML report of the study (no Dagster imports).
-
-Tables read the view `analysis_postings` and the table `ai_keyword_postings` on a DuckDB connection;
-set logic is in `sql/summary_<name>.sql`. Figures return PNG bytes. `summaries.SUMMARIES` is the one
-registry of summary tables and their figures; `document.build_document` renders the report from the
-stored tables.
+"""The study's figures and the HTML report (no Dagster imports): what is drawn and rendered from the stored
+tables that `cjd_assets.analysis` computes. Figures return PNG bytes; `document.build_document` renders
+the report from the stored tables; `geography` holds the provinces, the regions of
+`cjd_assets/data/regions.csv` and the map outlines.
 """
 
 from cjd_assets.report.figures import (
@@ -21,36 +19,11 @@ from cjd_assets.report.figures import (
     figure_top_cities,
     count_bins,
 )
-from cjd_assets.report.geography import CLUSTERS, cluster_of, province_en
+from cjd_assets.report.geography import load_regions, province_en, region_of
 from cjd_assets.report.html import png_markdown, to_markdown
-from cjd_assets.report.stats import bonferroni, ranksum_test, two_proportion_ztest
-from cjd_assets.report.tables import (
-    DEFAULT_PPP_RATE,
-    corpus_by_source,
-    education_by_category,
-    experience_by_category,
-    keyword_education,
-    keyword_examples,
-    province_counts,
-    regional_clusters,
-    run_sql,
-    significance_tests,
-    table1_by_category,
-    table2_education,
-    table3_salary,
-    table4_keywords,
-    table_c1_nulls,
-    top_cities,
-    tt1_salary_by_province,
-)
 
 __all__ = [
-    "CLUSTERS", "DEFAULT_PPP_RATE", "STUDY_MAP_BINS", "bonferroni",
-    "cluster_of", "corpus_by_source", "education_by_category", "experience_by_category", "figure_1", "figure_2",
-    "figure_3", "figure_4", "figure_5", "figure_6", "figure_7", "figure_8", "figure_demand_over_time", "figure_province_map",
-    "count_bins", "figure_top_cities", "keyword_education", "keyword_examples", "png_markdown", "province_counts",
-    "province_en", "ranksum_test", "regional_clusters", "run_sql",
-    "significance_tests", "table1_by_category", "table2_education", "table3_salary",
-    "table4_keywords", "table_c1_nulls", "to_markdown", "top_cities", "tt1_salary_by_province",
-    "two_proportion_ztest",
+    "STUDY_MAP_BINS", "count_bins", "figure_1", "figure_2", "figure_3", "figure_4", "figure_5", "figure_6",
+    "figure_7", "figure_8", "figure_demand_over_time", "figure_province_map", "figure_top_cities", "load_regions",
+    "png_markdown", "province_en", "region_of", "to_markdown",
 ]

@@ -52,11 +52,6 @@ STUDY_TABLE_C1 = {"desired_education_exact_level_norm": 0.158, "desired_experien
                   "location_province_en_norm": 0.018, "location_province_zh_norm": 0.018}
 STUDY_AI_SHARE = 1 - 0.691
 STUDY_CLUSTER_SHARE, STUDY_CITIES, STUDY_TOP10_SHARE = 0.78, 248, 0.71
-CLUSTER_VIEWS = {
-    "clusters_ai_related": "AI-related postings",
-    "clusters_defense": "AI-related postings of defense-affiliated employers",
-    "clusters_surveillance": "AI-related postings in the surveillance sector",
-}
 
 
 @dataclass
@@ -66,6 +61,7 @@ class ReportInputs:
     tables: dict[str, pl.DataFrame]  # summary name -> stored summary_<name> table
     figures: dict[str, tuple[str, bytes]]  # figure key -> (title, PNG), drawn from those tables
     clusters: dict[str, dict[str, pl.DataFrame]] = field(default_factory=dict)  # view -> regions/provinces/cities
+    cluster_labels: dict[str, str] = field(default_factory=dict)  # view -> what it counts, in report order
     classifier: dict | None = None  # the latest job_classifier row
     evaluation: pl.DataFrame | None = None  # classifier_evaluation
     confusion: pl.DataFrame | None = None  # classifier_confusion
@@ -244,7 +240,7 @@ class _Builder:
                 out.append(f"{_pct(alld['share_of_category'][0])} of Technical Team 1 postings name at least one AI "
                            f"keyword (study about 10%); the most frequent are "
                            + ", ".join(top["keyword_en"].head(3).to_list()) + ".")
-        for view, label in list(CLUSTER_VIEWS.items())[1:]:
+        for view, label in list(self.inp.cluster_labels.items())[1:]:
             prov = self.inp.clusters.get(view, {}).get("provinces")
             if prov is not None:
                 n = int(prov["postings"].sum())
@@ -480,7 +476,7 @@ class _Builder:
                    "rules: surveillance vendors), each rule with its public source; surveillance postings are also "
                    f"tagged by surveillance applications named in their text (surveillance_keywords.csv, "
                    f"{rules.get('surveillance_keywords', 0)} rules). A posting counts once however many rules fire.")
-        for view, label_ in CLUSTER_VIEWS.items():
+        for view, label_ in self.inp.cluster_labels.items():
             parts = self.inp.clusters.get(view)
             if not parts:
                 continue
@@ -504,7 +500,7 @@ class _Builder:
                                           + (" The follow-up found 78 % of 58,229 AI-related postings in the three "
                                              "clusters." if view == "clusters_ai_related" else "")))
             if not small and provinces is not None:
-                from cjd_assets.clusters import figures as CF
+                from cjd_assets.report import cluster_figures as CF
 
                 s.items.append(self.figure(f"{view}_map", f"{label_} by province", f"n = {n:,}",
                                            png=CF.figure_cluster_map(provinces, f"{label_} by province")))
@@ -513,7 +509,7 @@ class _Builder:
                                           drop=("province_zh",)))
             if cities is not None and cities.height:
                 if not small:
-                    from cjd_assets.clusters import figures as CF
+                    from cjd_assets.report import cluster_figures as CF
 
                     s.items.append(self.figure(f"{view}_cities", f"{label_}: cities with the most postings and the "
                                                "cumulative share", f"n = {n:,}",
@@ -527,8 +523,6 @@ class _Builder:
         return out
 
     def s_time(self) -> Section | None:
-        from cjd_assets.report import timeseries as TS
-
         ai = self.t.get("ai_share_by_month")
         if ai is None:
             return None
@@ -536,7 +530,7 @@ class _Builder:
         s = Section("change-over-time", "Change over time")
         by_month = self.t.get("postings_by_month")
         undated = int(by_month.filter(pl.col("month").is_null())["postings"].sum()) if by_month is not None else 0
-        s.paragraphs.append(TS.change_over_time_text(ai, comp, self.inp.min_month_postings, undated=undated))
+        s.paragraphs.append(change_over_time_text(ai, comp, self.inp.min_month_postings, undated=undated))
         overall = ai.filter(pl.col("breakdown") == "all").select(
             "month", "postings", "ai_postings", "ai_share", "ci_low", "ci_high", "ai_share_board_mix_adjusted",
             "release_month_share", "sparse")
@@ -642,39 +636,44 @@ def build_document(inp: ReportInputs, title: str, generated_at: str) -> str:
     )
 
 
-def read_inputs(con, settings, failed_checks: list[str] | None = None) -> ReportInputs:
-    """What the report shows, read from the warehouse's stored tables (the summaries, the follow-up's cluster
-    tables, the classifier's evaluation); the figures are drawn from those tables. `settings` has the
-    ReportSettings attributes."""
-    from cjd_assets import clusters as C
-    from cjd_assets import warehouse as wh
-    from cjd_assets.report import summaries as S
-
-    tables = S.load_summaries(con)
-    clusters = {}
-    for name in CLUSTER_VIEWS:
-        kinds = [k for k in ("regions", "provinces", "cities") if wh.table_exists(con, f"{name}_{k}")]
-        if kinds:
-            clusters[name] = {k: wh.read_frame(con, f"SELECT * FROM {name}_{k}") for k in kinds}
-    classifier = None
-    if wh.table_exists(con, "job_classifier"):
-        rows = wh.read_frame(con, "SELECT * EXCLUDE (metrics_json) FROM job_classifier ORDER BY trained_at DESC LIMIT 1")
-        classifier = rows.row(0, named=True) if rows.height else None
-
-    def stored(name: str) -> pl.DataFrame | None:
-        return wh.read_frame(con, f"SELECT * FROM {name}") if wh.table_exists(con, name) else None
-
-    rules = {k: int(v) for k, v in C.load_employer_rules().group_by("list").len().iter_rows()}
-    rules["surveillance_keywords"] = C.load_keyword_rules().height
-    pay = {t["pay_basis"][0] for t in tables.values() if "pay_basis" in t.columns and t.height}
-    return ReportInputs(
-        tables=tables, figures=S.summary_figures(tables, settings), clusters=clusters, classifier=classifier,
-        evaluation=stored("classifier_evaluation"), confusion=stored("classifier_confusion"),
-        harvested=wh.row_count(con, "deduplicated_postings") if wh.table_exists(con, "deduplicated_postings") else None,
-        tag_rules=rules, failed_checks=list(failed_checks or []), ppp_rate=settings.ppp_rate,
-        min_province_n=settings.min_province_n, min_month_postings=settings.min_month_postings,
-        pay_basis=next((p for p in pay if p != S.PAY_BASIS_STATED), S.PAY_BASIS_STATED),
-    )
+def change_over_time_text(ai_share: pl.DataFrame, comparison: pl.DataFrame, min_postings: int,
+                          undated: int = 0) -> str:
+    """The section's findings and caveats in plain sentences, generated from the stored tables;
+    `undated`: unique postings with neither a release nor a retrieval date (not in the series)."""
+    rows = ai_share.filter(pl.col("breakdown") == "all").sort("month")
+    readable = rows.filter(~pl.col("sparse"))
+    if readable.is_empty():
+        return (f"No month has {min_postings} or more unique postings, so no monthly share can be read as a "
+                "change; the table lists the months as they are.")
+    first, last = readable.row(0, named=True), readable.row(-1, named=True)
+    total = int(rows["postings"].sum())
+    by_release = float((rows["release_month_share"].fill_null(0) * rows["postings"]).sum()) / total if total else 0
+    n_sparse = rows.filter(pl.col("sparse")).height
+    coverage = (f"The series covers the {total:,} unique postings with a known month; {undated:,} more "
+                f"({undated / (total + undated):.0%}) have neither a release date nor a retrieval date and are "
+                "left out. " if undated else "")
+    parts = [
+        coverage + f"Between {first['month']:%B %Y} and {last['month']:%B %Y} the AI categories' share of unique postings "
+        f"went from {_pct(first['ai_share'])} (95 % interval {_pct(first['ci_low'])}–{_pct(first['ci_high'])}, "
+        f"n = {first['postings']:,}) to {_pct(last['ai_share'])} ({_pct(last['ci_low'])}–{_pct(last['ci_high'])}, "
+        f"n = {last['postings']:,}); adjusted to the overall board mix, from "
+        f"{_pct(first['ai_share_board_mix_adjusted'])} to {_pct(last['ai_share_board_mix_adjusted'])}.",
+        f"{by_release:.0%} of postings are placed by their release date, the rest by the month they were "
+        f"retrieved. {n_sparse} of {rows.height} months have fewer than {min_postings} postings and are shown "
+        "as too sparse to read, not as a fall in demand.",
+    ]
+    shares = comparison.filter((pl.col("metric") == "share of postings") & pl.col("significant").fill_null(False))
+    if comparison.height:
+        wa, wb = comparison["window_a"][0], comparison["window_b"][0]
+        moved = [f"{r['category']} {_pct(r['value_a'])} → {_pct(r['value_b'])}" for r in shares.iter_rows(named=True)]
+        parts.append(f"Window {wa} against {wb}: " + (
+            "shares that changed significantly (Bonferroni-adjusted Z-tests): " + "; ".join(moved) + "."
+            if moved else "no category's share changed significantly."))
+    parts.append("Caveats: a scraped corpus counts what the crawlers collected, so monthly volumes reflect the "
+                 "harvests as much as the market; read the shares, and the per-board series where the board mix "
+                 "shifts. The adjusted series weights each board's monthly AI share by that board's share of "
+                 "all postings over the whole period, renormalised over the boards present in the month.")
+    return " ".join(parts)
 
 
 def find_chromium() -> str | None:

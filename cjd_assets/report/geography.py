@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 # (code, Chinese short name, English short name, tile-grid column, tile-grid row).
 # Codes are the ISO 3166-2:CN letters that pygal-maps-china uses for its shapes. The grid places each
@@ -72,58 +73,69 @@ def province_en(name_zh: str | None, fallback_en: str | None = None) -> str | No
     if short is not None:
         return PROVINCE_EN[short]
     if fallback_en:
-        return re.sub(r"\s+(Province|City|Municipality|Autonomous Region|Special Administrative Region)$", "", fallback_en)
+        return short_en(fallback_en)
     return name_zh
 
 
+# The English suffixes of administrative units, dropped for labels ('Guangdong Province' -> 'Guangdong').
+_EN_SUFFIX = re.compile(r"\s+(Province|City|Municipality|Autonomous Region|Special Administrative Region|"
+                        r"Autonomous Prefecture|Prefecture|League|Region)$")
+
+
+def short_en(name: str | None) -> str | None:
+    """An English place name without its administrative suffix."""
+    return _EN_SUFFIX.sub("", name) if name else name
+
+
+# The regional clusters of CSET's 2023 follow-up are data: `cjd_assets/data/regions.csv` (one row per
+# whole province or per prefecture-level city, with its official source), read by `load_regions`.
+REGIONS_FILE = Path(__file__).resolve().parent.parent / "data" / "regions.csv"
+
+
 @dataclass(frozen=True)
-class Cluster:
+class Region:
     name: str
-    provinces: tuple[str, ...] = ()  # Chinese short names: the whole province belongs
-    # (province short name, prefecture short names): only these prefecture-level cities belong
-    cities: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    name_zh: str
+    provinces: tuple[str, ...]  # whole provinces (Chinese short names)
+    cities: tuple[tuple[str, str], ...]  # (province short name, prefecture short name)
+    city_en: tuple[str, ...] = ()  # English names of `cities`, in order
 
     def describe(self) -> str:
-        parts = [PROVINCE_EN[p] for p in self.provinces]
-        for prov, cities in self.cities:
-            parts.append(f"{PROVINCE_EN[prov]}: {', '.join(CITY_EN.get(c, c) for c in cities)}")
+        """'Shanghai; Jiangsu' / 'Guangdong: Guangzhou, Shenzhen': the members in English."""
+        parts = [PROVINCE_EN.get(p, p) for p in self.provinces]
+        by_province: dict[str, list[str]] = {}
+        for (prov, city), en in zip(self.cities, self.city_en or tuple(c for _, c in self.cities)):
+            by_province.setdefault(prov, []).append(en or city)
+        parts += [f"{PROVINCE_EN.get(p, p)}: {', '.join(cs)}" for p, cs in by_province.items()]
         return "; ".join(parts)
 
 
-# The three clusters of CSET's 2023 follow-up, with the official extents:
-# - Yangtze River Delta: the 2019 State Council integration plan (Shanghai, Jiangsu, Zhejiang, Anhui, all cities).
-# - Pearl River Delta: the nine Guangdong cities of the PRD economic zone (Hong Kong and Macau, which join
-#   them in the Greater Bay Area, are not mainland job-board territory and are left out).
-# - Beijing–Tianjin–Hebei (Jing-Jin-Ji): the two municipalities and all of Hebei.
-CITY_EN: dict[str, str] = {
-    "广州": "Guangzhou",
-    "深圳": "Shenzhen",
-    "珠海": "Zhuhai",
-    "佛山": "Foshan",
-    "惠州": "Huizhou",
-    "东莞": "Dongguan",
-    "中山": "Zhongshan",
-    "江门": "Jiangmen",
-    "肇庆": "Zhaoqing",
-}
-CLUSTERS: tuple[Cluster, ...] = (
-    Cluster("Yangtze River Delta", provinces=("上海", "江苏", "浙江", "安徽")),
-    Cluster("Pearl River Delta", cities=(("广东", tuple(CITY_EN)),)),
-    Cluster("Beijing-Tianjin-Hebei", provinces=("北京", "天津", "河北")),
-)
+@lru_cache(maxsize=4)
+def load_regions(path: Path = REGIONS_FILE) -> tuple[Region, ...]:
+    """The regional clusters of `regions.csv`, in file order. A row with an empty prefecture_zh puts
+    the whole province in the region; otherwise only that prefecture."""
+    import polars as pl
+
+    df = pl.read_csv(path, infer_schema=False)
+    out = []
+    for name in df["region"].unique(maintain_order=True).to_list():
+        rows = list(df.filter(pl.col("region") == name).iter_rows(named=True))
+        cities = [r for r in rows if r["prefecture_zh"]]
+        out.append(Region(name, rows[0]["region_zh"], tuple(r["province_zh"] for r in rows if not r["prefecture_zh"]),
+                          tuple((r["province_zh"], r["prefecture_zh"]) for r in cities),
+                          tuple(r.get("prefecture_en") or "" for r in cities)))
+    return tuple(out)
 
 
-def cluster_of(province_zh: str | None, prefecture_zh: str | None) -> str | None:
-    """The cluster a posting location belongs to, or None (outside every cluster or unknown)."""
-    prov = province_short_zh(province_zh)
-    if prov is None:
+def region_of(province_zh: str | None, prefecture_zh: str | None, regions: tuple[Region, ...] | None = None) -> str | None:
+    """Region of a location ('广东省', '深圳市' -> 'Pearl River Delta'); None outside every region or unknown."""
+    if not province_zh:
         return None
-    for cluster in CLUSTERS:
-        if prov in cluster.provinces:
-            return cluster.name
-        for cprov, cities in cluster.cities:
-            if prov == cprov and prefecture_zh and any(prefecture_zh.startswith(c) for c in cities):
-                return cluster.name
+    for reg in regions or load_regions():
+        if any(province_zh.startswith(p) for p in reg.provinces):
+            return reg.name
+        if prefecture_zh and any(province_zh.startswith(p) and prefecture_zh.startswith(c) for p, c in reg.cities):
+            return reg.name
     return None
 
 

@@ -1,96 +1,52 @@
 """The 2023 follow-up's cluster tables: where AI-related, defense-affiliated and surveillance postings are.
 
 All functions read a DuckDB connection with view `analysis_postings`, table `ai_keyword_postings` and
-(for tagged subsets) table `employer_tags` (`rules.tag_employers` output). The population is set by
-`sql/clusters_locations.sql`; by default the follow-up's AI-related postings = Technical Team 1/2
-postings with at least one AI keyword of Appendix D. A tagged subset is the population's postings with
+(for tagged subsets) table `employer_tags` (`rules.tag_employers` output). Postings are counted by
+`sql/locations.sql` (`analysis.tables.location_counts`, the report's location count too); by default the
+population is the follow-up's AI-related postings = Technical Team 1/2 postings with at least one AI
+keyword of Appendix D. A tagged subset is the population's postings with
 a tag row (any rule kind unless `rule_kind` is given), each posting counted once.
 
 Shares: of postings with a known province (regions, provinces) or a known city (cities); the
 'Location unknown' row carries its share of all postings in `share_of_all`. A municipality (Beijing,
-Tianjin, Shanghai, Chongqing) is one city, elsewhere the city is the prefecture-level unit.
-Region membership is `cjd_assets/data/regions.csv`.
+Tianjin, Shanghai, Chongqing) and Hong Kong and Macau are one city each (`report.geography.ONE_CITY_UNITS`,
+as in the report's top cities); elsewhere the city is the prefecture-level unit.
+Region membership is `cjd_assets/data/regions.csv` (read by `report.geography.load_regions`).
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
-
 import polars as pl
 
-from cjd_assets.clusters.rules import DATA_DIR
+from cjd_assets.analysis.tables import location_counts
+from cjd_assets.report.geography import ONE_CITY_UNITS, REGIONS_FILE, Region, load_regions, region_of
+from cjd_assets.report.geography import short_en as _short_en
 
-SQL_FILE = Path(__file__).resolve().parent.parent.parent / "sql" / "clusters_locations.sql"
-REGIONS_FILE = DATA_DIR / "regions.csv"
+__all__ = ["REGIONS_FILE", "Region", "load_regions", "region_of"]  # the region rules live in report.geography
+
 POPULATIONS: tuple[str, ...] = ("ai_related", "technical", "ai_categories", "all")
-MUNICIPALITIES: tuple[str, ...] = ("北京", "天津", "上海", "重庆")
 OTHER = "Other provinces"
 UNKNOWN = "Location unknown"
-_EN_SUFFIX = re.compile(r"\s+(Province|City|Municipality|Autonomous Region|Special Administrative Region|"
-                        r"Autonomous Prefecture|Prefecture|League|Region)$")
-
-
-@dataclass(frozen=True)
-class Region:
-    name: str
-    name_zh: str
-    provinces: tuple[str, ...]  # whole provinces (Chinese short names)
-    cities: tuple[tuple[str, str], ...]  # (province short name, prefecture short name)
-
-
-@lru_cache(maxsize=4)
-def load_regions(path: Path = REGIONS_FILE) -> tuple[Region, ...]:
-    """The regional clusters of `regions.csv`, in file order. A row with an empty prefecture_zh puts
-    the whole province in the region; otherwise only that prefecture."""
-    df = pl.read_csv(path, infer_schema=False)
-    out = []
-    for name in df["region"].unique(maintain_order=True).to_list():
-        rows = df.filter(pl.col("region") == name)
-        whole = tuple(r["province_zh"] for r in rows.iter_rows(named=True) if not r["prefecture_zh"])
-        cities = tuple((r["province_zh"], r["prefecture_zh"]) for r in rows.iter_rows(named=True) if r["prefecture_zh"])
-        out.append(Region(name, rows["region_zh"][0], whole, cities))
-    return tuple(out)
-
-
-def region_of(province_zh: str | None, prefecture_zh: str | None, regions: tuple[Region, ...] | None = None) -> str | None:
-    """Region of a location ('广东省', '深圳市' -> 'Pearl River Delta'); None outside every region."""
-    if not province_zh:
-        return None
-    for reg in regions or load_regions():
-        if any(province_zh.startswith(p) for p in reg.provinces):
-            return reg.name
-        if prefecture_zh and any(province_zh.startswith(p) and prefecture_zh.startswith(c) for p, c in reg.cities):
-            return reg.name
-    return None
-
-
-def _short_en(name: str | None) -> str | None:
-    return _EN_SUFFIX.sub("", name) if name else name
-
-
-def _has_table(con, name: str) -> bool:
-    return bool(con.sql("SELECT count(*) FROM information_schema.tables WHERE table_name = $n",
-                        params={"n": name}).fetchall()[0][0])
+# population -> (categories counted, only postings with an AI keyword)
+_POPULATION_FILTER: dict[str, tuple[tuple[str, ...] | None, bool]] = {
+    "ai_related": (("TT1", "TT2"), True), "technical": (("TT1", "TT2"), False),
+    "ai_categories": (("TT1", "TT2", "PRODUCT", "COMMERCIAL"), False), "all": (None, False)}
 
 
 def locations(con, population: str = "ai_related", tag: str | None = None, rule_kind: str | None = None) -> pl.DataFrame:
     """Postings per (province, prefecture) of a population / tagged subset:
-    `province_zh, province_en, prefecture_zh, prefecture_en, postings` (nulls = unknown)."""
+    `province_zh, province_en, prefecture_zh, prefecture_en, postings` (nulls = unknown), most first."""
     if population not in POPULATIONS:
         raise ValueError(f"population {population!r} not in {POPULATIONS}")
-    sql = SQL_FILE.read_text(encoding="utf-8")
-    if not tag and not _has_table(con, "employer_tags"):
-        # the tag clause is dead without a tag; keep it bindable when tagging has not run
-        sql = sql.replace("FROM employer_tags", "FROM (SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS tag, "
-                          "NULL::VARCHAR AS rule_kind WHERE FALSE)")
-    rel = con.sql(sql, params={"population": population, "tag": tag or "", "rule_kind": rule_kind or ""})
-    schema = {"province_zh": pl.String, "province_en": pl.String, "prefecture_zh": pl.String,
-              "prefecture_en": pl.String, "postings": pl.Int64}
-    table = rel.to_arrow_table()
-    return pl.from_arrow(table).cast(schema) if table.num_rows else pl.DataFrame(schema=schema)
+    categories, keyword_only = _POPULATION_FILTER[population]
+    by_category = location_counts(con, categories, keyword_only, tag, rule_kind)
+    return (
+        by_category.group_by("province_zh", "prefecture_zh")
+        .agg(pl.col("province_en").drop_nulls().first(), pl.col("prefecture_en").drop_nulls().first(),
+             pl.col("postings").sum())
+        .select("province_zh", "province_en", "prefecture_zh", "prefecture_en", "postings")
+        .sort("postings", "province_zh", "prefecture_zh", descending=[True, False, False], nulls_last=True)
+    )
 
 
 def _by_region(loc: pl.DataFrame) -> pl.DataFrame:
@@ -145,7 +101,7 @@ def _by_city(loc: pl.DataFrame, top_n: int | None) -> pl.DataFrame:
     for prov, prov_en, pref, pref_en, n in loc.select(
         "province_zh", "province_en", "prefecture_zh", "prefecture_en", "postings"
     ).iter_rows():
-        if prov and prov.startswith(MUNICIPALITIES):
+        if prov and prov.startswith(ONE_CITY_UNITS):
             key, en = prov, _short_en(prov_en)
         elif pref:
             key, en = pref, _short_en(pref_en)

@@ -1,4 +1,5 @@
-"""PNG figures of the cluster tables: a province map (the report's choropleth) and a top-cities bar chart."""
+"""PNG figures of the follow-up's cluster tables (`analysis.clusters`): a province map (the report's
+choropleth) and a top-cities bar chart."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ def map_bins(max_postings: int) -> tuple[float, ...]:
 
 
 def figure_cluster_map(provinces: pl.DataFrame, title: str) -> bytes:
-    """Choropleth of postings per province from a `tables.by_province` frame (its null-province row
+    """Choropleth of postings per province from an `analysis.clusters.by_province` frame (its null-province row
     becomes the map's missing share)."""
     from cjd_assets.report.figures import figure_province_map
 

@@ -18,14 +18,15 @@ from datetime import date
 import polars as pl
 from scipy import stats
 
-from cjd_assets.report.geography import CLUSTERS, cluster_of
-from cjd_assets.report.stats import bonferroni, ranksum_test, two_proportion_ztest
-from cjd_assets.report.tables import AI_CATEGORIES, run_sql
+from cjd_assets import warehouse as wh
+from cjd_assets.report.geography import load_regions, region_of
+from cjd_assets.analysis.stats import bonferroni, ranksum_test, two_proportion_ztest
+from cjd_assets.analysis.tables import AI_CATEGORIES
 from cjd_assets.schema import CATEGORIES
 
 OUTSIDE = "Rest of China"
 LOCATION_MISSING = "Location missing"
-REGIONS: tuple[str, ...] = (*(c.name for c in CLUSTERS), OUTSIDE, LOCATION_MISSING)
+REGIONS: tuple[str, ...] = (*(r.name for r in load_regions()), OUTSIDE, LOCATION_MISSING)
 DEFAULT_MIN_MONTH_POSTINGS = 30  # below this a month's share is too noisy to read as a change
 CONFIDENCE = 0.95
 
@@ -35,11 +36,11 @@ def postings_by_month(con) -> pl.DataFrame:
     retrieval month; `month_basis` says which; a null month with basis 'unknown' where the posting has
     neither) and category, region (the 2023 follow-up's three clusters, the rest of China, location
     missing) and board."""
-    raw = run_sql(con, "monthly_postings")
+    raw = wh.query_sql(con, "summary_monthly_postings")
     pairs = raw.select("province_zh", "prefecture_zh").unique()
     regions = pairs.with_columns(
         pl.Series("region", [
-            LOCATION_MISSING if prov is None else (cluster_of(prov, pref) or OUTSIDE)
+            LOCATION_MISSING if prov is None else (region_of(prov, pref) or OUTSIDE)
             for prov, pref in pairs.iter_rows()
         ], dtype=pl.String)
     )
@@ -226,7 +227,7 @@ _COMPARISON_SCHEMA = {"metric": pl.String, "category": pl.String, "window_a": pl
 
 def window_versions(con) -> pl.DataFrame:
     """Every version of every unique posting with its harvest, live date and the primary's fields."""
-    return run_sql(con, "window_postings")
+    return wh.query_sql(con, "summary_window_postings")
 
 
 def compare_windows(versions: pl.DataFrame, windows: tuple[Window, Window] | None = None,
@@ -284,49 +285,3 @@ def compare_windows(versions: pl.DataFrame, windows: tuple[Window, Window] | Non
             pl.Series("significant", [None if p is None else p < alpha for p in p_adj], dtype=pl.Boolean),
         ))
     return pl.concat(out).select(list(_COMPARISON_SCHEMA))
-
-
-# --- the report's section ---------------------------------------------------------------------------
-
-def _pct(v: float | None) -> str:
-    return "—" if v is None else f"{v:.1%}"
-
-
-def change_over_time_text(ai_share: pl.DataFrame, comparison: pl.DataFrame, min_postings: int,
-                          undated: int = 0) -> str:
-    """The section's findings and caveats in plain sentences, generated from the stored tables;
-    `undated`: unique postings with neither a release nor a retrieval date (not in the series)."""
-    rows = ai_share.filter(pl.col("breakdown") == "all").sort("month")
-    readable = rows.filter(~pl.col("sparse"))
-    if readable.is_empty():
-        return (f"No month has {min_postings} or more unique postings, so no monthly share can be read as a "
-                "change; the table lists the months as they are.")
-    first, last = readable.row(0, named=True), readable.row(-1, named=True)
-    total = int(rows["postings"].sum())
-    by_release = float((rows["release_month_share"].fill_null(0) * rows["postings"]).sum()) / total if total else 0
-    n_sparse = rows.filter(pl.col("sparse")).height
-    coverage = (f"The series covers the {total:,} unique postings with a known month; {undated:,} more "
-                f"({undated / (total + undated):.0%}) have neither a release date nor a retrieval date and are "
-                "left out. " if undated else "")
-    parts = [
-        coverage + f"Between {first['month']:%B %Y} and {last['month']:%B %Y} the AI categories' share of unique postings "
-        f"went from {_pct(first['ai_share'])} (95 % interval {_pct(first['ci_low'])}–{_pct(first['ci_high'])}, "
-        f"n = {first['postings']:,}) to {_pct(last['ai_share'])} ({_pct(last['ci_low'])}–{_pct(last['ci_high'])}, "
-        f"n = {last['postings']:,}); adjusted to the overall board mix, from "
-        f"{_pct(first['ai_share_board_mix_adjusted'])} to {_pct(last['ai_share_board_mix_adjusted'])}.",
-        f"{by_release:.0%} of postings are placed by their release date, the rest by the month they were "
-        f"retrieved. {n_sparse} of {rows.height} months have fewer than {min_postings} postings and are shown "
-        "as too sparse to read, not as a fall in demand.",
-    ]
-    shares = comparison.filter((pl.col("metric") == "share of postings") & pl.col("significant").fill_null(False))
-    if comparison.height:
-        wa, wb = comparison["window_a"][0], comparison["window_b"][0]
-        moved = [f"{r['category']} {_pct(r['value_a'])} → {_pct(r['value_b'])}" for r in shares.iter_rows(named=True)]
-        parts.append(f"Window {wa} against {wb}: " + (
-            "shares that changed significantly (Bonferroni-adjusted Z-tests): " + "; ".join(moved) + "."
-            if moved else "no category's share changed significantly."))
-    parts.append("Caveats: a scraped corpus counts what the crawlers collected, so monthly volumes reflect the "
-                 "harvests as much as the market; read the shares, and the per-board series where the board mix "
-                 "shifts. The adjusted series weights each board's monthly AI share by that board's share of "
-                 "all postings over the whole period, renormalised over the boards present in the month.")
-    return " ".join(parts)

@@ -11,32 +11,23 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from cjd_assets.paths import REPO_ROOT
+from cjd_assets import warehouse as wh
 from cjd_assets.schema import CATEGORIES, CATEGORY_NAMES, EDUCATION_LEVELS, EXPERIENCE_LEVELS
-from cjd_assets.report.geography import CLUSTERS, ONE_CITY_UNITS, cluster_of, province_en, province_short_zh
-from cjd_assets.report.stats import bonferroni, ranksum_test, two_proportion_ztest
+from cjd_assets.report.geography import (
+    ONE_CITY_UNITS,
+    load_regions,
+    province_en,
+    province_short_zh,
+    region_of,
+    short_en,
+)
+from cjd_assets.analysis.stats import bonferroni, ranksum_test, two_proportion_ztest
 
-SQL_DIR = REPO_ROOT / "sql"
 DEFAULT_PPP_RATE = 4.187  # CNY per USD, OECD 2021, as in the study
 AI_CATEGORIES: tuple[str, ...] = ("TT1", "TT2", "PRODUCT", "COMMERCIAL")
 TECHNICAL_TEAMS: tuple[str, ...] = ("TT1", "TT2")
 NO_DATA = "no data"
 EDUCATION_BUCKETS: tuple[str, ...] = ("less than bachelor", "bachelor or higher", NO_DATA)
-
-
-def run_sql(con, name: str, **params) -> pl.DataFrame:
-    """Run `sql/summary_<name>.sql` with DuckDB named parameters (`$name` in the file)."""
-    sql = (SQL_DIR / f"summary_{name}.sql").read_text(encoding="utf-8")
-    rel = con.sql(sql, params=params) if params else con.sql(sql)
-    return pl.from_arrow(rel.to_arrow_table())
-
-
-def has_relation(con, name: str) -> bool:
-    return bool(
-        con.sql(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = $name", params={"name": name}
-        ).fetchall()[0][0]
-    )
 
 
 def _order(values: Sequence[str], column: str) -> pl.Expr:
@@ -66,7 +57,7 @@ def table1_by_category(con) -> pl.DataFrame:
     """Table 1: `category, category_name, postings, share` per category plus a final `TOTAL` row;
     when `classifier_corrected_counts` exists, also `corrected_count, corrected_share, ci_low, ci_high`
     and `correction_reliable` (False: too uncertain to publish; the report shows that, not the number)."""
-    df = run_sql(con, "table1")
+    df = wh.query_sql(con, "summary_table1")
     df = (
         pl.DataFrame({"category": list(CATEGORIES)})
         .join(df, on="category", how="full", coalesce=True)
@@ -81,7 +72,7 @@ def table1_by_category(con) -> pl.DataFrame:
          "share": [1.0 if df["postings"].sum() else 0.0]},
         schema=df.schema,
     )
-    if has_relation(con, "classifier_corrected_counts"):
+    if wh.table_exists(con, "classifier_corrected_counts"):
         cols = {r[0] for r in con.sql("SELECT column_name FROM information_schema.columns "
                                       "WHERE table_name = 'classifier_corrected_counts'").fetchall()}
         # tables written before the reliability flag existed: unknown, not reliable
@@ -104,17 +95,17 @@ def table1_by_category(con) -> pl.DataFrame:
 
 def education_by_category(con) -> pl.DataFrame:
     """Figure 1: `category, education_level, postings, share` (levels of schema.EDUCATION_LEVELS and 'no data')."""
-    return _complete(run_sql(con, "education"), "education_level", [*EDUCATION_LEVELS, NO_DATA], CATEGORIES)
+    return _complete(wh.query_sql(con, "summary_education"), "education_level", [*EDUCATION_LEVELS, NO_DATA], CATEGORIES)
 
 
 def table2_education(con) -> pl.DataFrame:
     """Table 2: `category, bucket, postings, share` with buckets less than bachelor / bachelor or higher / no data."""
-    return _complete(run_sql(con, "table2"), "bucket", EDUCATION_BUCKETS, CATEGORIES)
+    return _complete(wh.query_sql(con, "summary_table2"), "bucket", EDUCATION_BUCKETS, CATEGORIES)
 
 
 def experience_by_category(con) -> pl.DataFrame:
     """Figure 2: `category, experience_level, postings, share` (schema.EXPERIENCE_LEVELS and 'no data')."""
-    return _complete(run_sql(con, "experience"), "experience_level", [*EXPERIENCE_LEVELS, NO_DATA], CATEGORIES)
+    return _complete(wh.query_sql(con, "summary_experience"), "experience_level", [*EXPERIENCE_LEVELS, NO_DATA], CATEGORIES)
 
 
 def table3_salary(con, ppp_rate: float = DEFAULT_PPP_RATE) -> pl.DataFrame:
@@ -122,7 +113,7 @@ def table3_salary(con, ppp_rate: float = DEFAULT_PPP_RATE) -> pl.DataFrame:
     median_max_annual_cny, median_min_annual_ppp_usd, median_max_annual_ppp_usd, missing_share`."""
     if ppp_rate <= 0:
         raise ValueError("ppp_rate must be positive (CNY per international dollar)")
-    df = run_sql(con, "table3", ppp_rate=float(ppp_rate))
+    df = wh.query_sql(con, "summary_table3", {"ppp_rate": float(ppp_rate)})
     df = df.sort(_order(CATEGORIES, "category")).with_columns(
         pl.col("category").replace_strict(CATEGORY_NAMES, default=pl.col("category")).alias("category_name")
     )
@@ -135,7 +126,8 @@ def tt1_salary_by_province(
     """Figure 4: `province_zh, province_en, n_salary, median_min_annual_cny, median_max_annual_cny,
     median_min_annual_ppp_usd, median_max_annual_ppp_usd`, provinces with >= min_n salaried postings,
     highest median maximum first."""
-    df = run_sql(con, "province_salary", category=category, min_n=int(min_n), ppp_rate=float(ppp_rate))
+    df = wh.query_sql(con, "summary_province_salary", {"category": category, "min_n": int(min_n),
+                                                               "ppp_rate": float(ppp_rate)})
     df = df.with_columns(
         pl.struct("province_zh", "province_en_norm")
         .map_elements(lambda s: province_en(s["province_zh"], s["province_en_norm"]), return_dtype=pl.String)
@@ -144,8 +136,28 @@ def tt1_salary_by_province(
     return df.select("province_zh", "province_en", *[c for c in df.columns if c.startswith(("n_", "median_"))])
 
 
+# Stands in for employer_tags where tagging has not run: the tag clause is dead without a tag.
+_NO_TAGS = "(SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS tag, NULL::VARCHAR AS rule_kind WHERE FALSE)"
+LOCATION_SCHEMA = {"category": pl.String, "province_zh": pl.String, "province_en": pl.String,
+                   "prefecture_zh": pl.String, "prefecture_en": pl.String, "postings": pl.Int64}
+
+
+def location_counts(con, categories: Sequence[str] | None = None, keyword_only: bool = False,
+                    tag: str | None = None, rule_kind: str | None = None) -> pl.DataFrame:
+    """Unique postings per `category, province_zh, province_en, prefecture_zh, prefecture_en` (nulls =
+    unknown), most first (sql/locations.sql): the one location count of the maps, the clusters and the
+    top cities. `categories` None = every posting; `keyword_only`: postings with an AI keyword; `tag` /
+    `rule_kind`: postings tagged so in employer_tags."""
+    tags = "employer_tags" if tag or wh.table_exists(con, "employer_tags") else _NO_TAGS
+    params = {"categories": None if categories is None else list(categories), "keyword_only": keyword_only,
+              "tag": tag or "", "rule_kind": rule_kind or ""}
+    df = wh.query_sql(con, "locations", params, employer_tags=tags)
+    return df.cast(LOCATION_SCHEMA) if df.height else pl.DataFrame(schema=LOCATION_SCHEMA)
+
+
 def _locations(con, categories: Sequence[str]) -> pl.DataFrame:
-    return run_sql(con, "locations", categories=list(categories))
+    return location_counts(con, categories).rename({"province_en": "province_en_norm",
+                                                    "prefecture_en": "prefecture_en_norm"})
 
 
 def province_counts(con, categories: Sequence[str] = TECHNICAL_TEAMS) -> pl.DataFrame:
@@ -178,13 +190,13 @@ def table4_keywords(con, top_n: int = 10) -> pl.DataFrame:
     """Table 4: `row_kind, category, rank, keyword_en, postings, share_of_category`. Rows of kind
     'keyword' are the top_n keywords by distinct postings (ties by name); 'top_distinct' counts the
     distinct postings matching any top keyword; 'all_distinct' those matching any keyword."""
-    return run_sql(con, "table4", top_n=int(top_n))
+    return wh.query_sql(con, "summary_table4", {"top_n": int(top_n)})
 
 
 def keyword_education(con) -> pl.DataFrame:
     """Figures 7 and 8: `category, postings_group, education_level, postings, share` for TT1 and TT2,
     postings_group 'all postings' or 'keyword postings'."""
-    df = run_sql(con, "keyword_education")
+    df = wh.query_sql(con, "summary_keyword_education")
     levels = [*EDUCATION_LEVELS, NO_DATA]
     grid = (
         pl.DataFrame({"category": list(TECHNICAL_TEAMS)})
@@ -255,7 +267,7 @@ def significance_tests(
             rows.append(dict(family="shares", test="two-sample Z", metric=metric, group_a=g, group_b=baseline,
                              n_a=n_a, n_b=n_b, estimate_a=x.get(g, 0) / n_a, estimate_b=x.get(baseline, 0) / n_b,
                              statistic=z, p_value=p))
-    values = run_sql(con, "salary_values")
+    values = wh.query_sql(con, "summary_salary_values")
     for metric, col in (("median minimum annual salary", "salary_min_annual"),
                         ("median maximum annual salary", "salary_max_annual")):
         base = values.filter((pl.col("category") == baseline) & pl.col(col).is_not_null())[col].to_numpy()
@@ -286,23 +298,24 @@ def significance_tests(
 def regional_clusters(con, categories: Sequence[str] = AI_CATEGORIES) -> pl.DataFrame:
     """The 2023 follow-up's clusters: `cluster, members, postings, share` (share of all postings of the
     given categories, missing locations included), then 'Outside the clusters' and 'Location missing'.
-    Members are listed in geography.CLUSTERS."""
+    Members are listed in `cjd_assets/data/regions.csv`."""
     loc = _locations(con, categories)
-    counts = {c.name: 0 for c in CLUSTERS}
+    regions = load_regions()
+    counts = {r.name: 0 for r in regions}
     outside = missing = 0
     for row in loc.iter_rows(named=True):
         if row["province_zh"] is None:
             missing += row["postings"]
             continue
-        name = cluster_of(row["province_zh"], row["prefecture_zh"])
+        name = region_of(row["province_zh"], row["prefecture_zh"], regions)
         if name is None:
             outside += row["postings"]
         else:
             counts[name] += row["postings"]
     total = sum(counts.values()) + outside + missing
-    names = [c.name for c in CLUSTERS] + ["Outside the clusters", "Location missing"]
-    members = [c.describe() for c in CLUSTERS] + ["", ""]
-    posts = [counts[c.name] for c in CLUSTERS] + [outside, missing]
+    names = [r.name for r in regions] + ["Outside the clusters", "Location missing"]
+    members = [r.describe() for r in regions] + ["", ""]
+    posts = [counts[r.name] for r in regions] + [outside, missing]
     return pl.DataFrame(
         {"cluster": names, "members": members, "postings": posts,
          "share": [p / total if total else 0.0 for p in posts]},
@@ -326,8 +339,7 @@ def top_cities(con, n: int = 10, categories: Sequence[str] = AI_CATEGORIES) -> p
             key, en = prov, province_en(prov, row["province_en_norm"])
         elif row["prefecture_zh"]:
             key = row["prefecture_zh"]
-            en = row["prefecture_en_norm"] or key
-            en = en.removesuffix(" City")
+            en = short_en(row["prefecture_en_norm"]) or key
         else:
             continue
         c = cities.setdefault(key, {"city_zh": key, "city_en": en,
@@ -344,10 +356,10 @@ def top_cities(con, n: int = 10, categories: Sequence[str] = AI_CATEGORIES) -> p
 def corpus_by_source(con) -> pl.DataFrame:
     """The corpus: `source, postings, share, first_release_date, last_release_date` per board, largest
     first (the study: ~95 % from 51job, Sep 2016 - Jul 2021)."""
-    return run_sql(con, "corpus")
+    return wh.query_sql(con, "summary_corpus")
 
 
 def keyword_examples(con, n: int = 10) -> pl.DataFrame:
     """Example keyword postings: `id, category, title, company, province_zh, prefecture_zh, keywords`
     (posting-derived text: the report escapes it)."""
-    return run_sql(con, "keyword_examples", n=int(n))
+    return wh.query_sql(con, "summary_keyword_examples", {"n": int(n)})
