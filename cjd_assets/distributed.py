@@ -5,10 +5,9 @@
 - `harvest_executor()`: `CJD_HARVEST_EXECUTOR=in_process` (set by the deployment) makes a harvest run
   execute its two steps in the worker process that took it, with the code location it loaded at start;
   Dagster's default would spawn a fresh Python per step and import everything again. Unset: the default.
-- `python -m cjd_assets.distributed land FILE...`: keep harvest files in the lake and register their
-  partitions (prints the keys, for `dagster job backfill --partitions`).
-- `python -m cjd_assets.distributed wait`: wait for the runs of the latest backfill, print where each
-  step ran, exit non-zero when one failed.
+- `python -m cjd_assets.distributed backfill FILE...`: keep harvest files in the lake, register their
+  partitions, backfill them with `dagster job backfill` (one run per harvest, on the workers), wait for the
+  runs and say which process ran each; exits non-zero when one failed.
 """
 
 from __future__ import annotations
@@ -38,7 +37,8 @@ def run_processes(instance, run_id: str) -> set[int]:
             if rec.dagster_event and rec.dagster_event.pid}
 
 
-def _land(files: list[str]) -> None:
+def land(files: list[str]) -> list[str]:
+    """Keep each harvest file in the lake under its content digest and register its partition."""
     from pathlib import Path
 
     import dagster as dg
@@ -56,7 +56,7 @@ def _land(files: list[str]) -> None:
             kept = landing.claim(Path(f), lake, keep_source=True)
             keys.append(file_key_for(instance, Path(f).name, kept.digest))
         instance.add_dynamic_partitions(harvests.name, keys)
-    print(",".join(keys))
+    return keys
 
 
 def wait_for_backfill(instance, backfill_id: str | None = None, timeout_s: float = 600) -> list:
@@ -75,11 +75,18 @@ def wait_for_backfill(instance, backfill_id: str | None = None, timeout_s: float
         time.sleep(0.5)
 
 
-def _wait(backfill_id: str | None, timeout_s: float) -> None:
+def backfill(files: list[str], workspace: str, timeout_s: float) -> None:
+    import subprocess
+
     import dagster as dg
 
+    keys = land(files)
+    # Dagster's own backfill command: a backfill record, one run per partition, each launched onto Celery.
+    dagster = os.path.join(os.path.dirname(sys.executable), "dagster")
+    subprocess.run([dagster, "job", "backfill", "-w", workspace, "-j", "harvest_job", "--partitions",
+                    ",".join(keys), "--noprompt"], check=True)
     with dg.DagsterInstance.get() as instance:
-        runs = wait_for_backfill(instance, backfill_id, timeout_s)
+        runs = wait_for_backfill(instance, None, timeout_s)
         for r in runs:
             pids = ", ".join(map(str, sorted(run_processes(instance, r.run_id))))
             print(f"{r.tags.get('dagster/partition')}\t{r.status.value}\tsteps in process {pids}")
@@ -92,16 +99,12 @@ def main(argv: list[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(prog="python -m cjd_assets.distributed")
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("land", help="keep harvest files in the lake, register their partitions, print the keys")
+    p = sub.add_parser("backfill", help="keep and register harvest files, backfill them on the workers, wait")
     p.add_argument("files", nargs="+")
-    p = sub.add_parser("wait", help="wait for a backfill's runs and say which process ran their steps")
-    p.add_argument("--backfill", default=None, help="backfill id (default: the latest)")
+    p.add_argument("--workspace", required=True, help="the deployment's workspace.yaml")
     p.add_argument("--timeout", type=float, default=3600)
     args = parser.parse_args(argv)
-    if args.command == "land":
-        _land(args.files)
-    else:
-        _wait(args.backfill, args.timeout)
+    backfill(args.files, args.workspace, args.timeout)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@
 #   Redis         the Celery broker and result backend
 #   moto_server   an S3-compatible object store: the lake of harvest partitions (cjd_assets/lake.py)
 #   N workers     Celery worker processes (dagster-celery): each takes one harvest run at a time
+#   code server   the code location over gRPC (`dagster api grpc`), for the CLI, daemon and UI
 #   (optional)    the Dagster daemon (sensors, schedules) and the webserver (UI)
 #
 #   scripts/distributed.sh up [--daemon] [--ui]   install what is missing (as root), start everything
@@ -12,7 +13,7 @@
 #   scripts/distributed.sh status | env | down
 #
 # Settings (environment): CJD_DIST_DIR (state: data/distributed), CJD_PG_PORT (55433), CJD_REDIS_PORT
-# (56380), CJD_S3_PORT (59010), CJD_UI_PORT (53000), CJD_WORKERS (2). Non-default ports, so a developer's own
+# (56380), CJD_S3_PORT (59010), CJD_CODE_PORT (54000), CJD_UI_PORT (53000), CJD_WORKERS (2). Non-default ports, so a developer's own
 # PostgreSQL, Redis or MinIO keep theirs. Other CJD_* variables set at `up` (CJD_DUCKDB, ...) are kept in
 # <state>/env.sh for the workers and the later commands.
 set -euo pipefail
@@ -72,11 +73,12 @@ write_env() {
   {
     echo "# written by scripts/distributed.sh up: source it to talk to this deployment"
     # The caller's cjd settings (CJD_DUCKDB, CJD_ANNOTATIONS, ...) travel to the workers and later commands.
-    env | grep -E '^CJD_[A-Z0-9_]+=' | grep -vE '^CJD_(PG|REDIS|S3|UI|CELERY)_' | while IFS='=' read -r k v; do
+    env | grep -E '^CJD_[A-Z0-9_]+=' | grep -vE '^CJD_(PG|REDIS|S3|UI|CODE|CELERY)_' | while IFS='=' read -r k v; do
       printf 'export %s=%q\n' "$k" "$v"; done
     printf 'export %s=%q\n' \
       CJD_DIST_DIR "$STATE" \
       DAGSTER_HOME "$STATE/dagster_home" \
+      CJD_CODE_PORT "$CODE_PORT" \
       CJD_PG_HOST 127.0.0.1 CJD_PG_PORT "$PG_PORT" CJD_PG_USER cjd CJD_PG_PASSWORD "$pg_password" CJD_PG_DB cjd_dagster \
       CJD_CELERY_BROKER "redis://127.0.0.1:$REDIS_PORT/0" CJD_CELERY_BACKEND "redis://127.0.0.1:$REDIS_PORT/1" \
       CJD_HARVEST_EXECUTOR in_process \
@@ -166,13 +168,24 @@ EOF
   log "$WORKERS Celery worker process(es) on queue 'dagster'"
 }
 
+start_code_server() {
+  pid_alive "$STATE/code_server.pid" && return 0
+  # The code location served over gRPC: the CLI, daemon and UI of this deployment read it from here
+  # (<state>/workspace.yaml) instead of each importing it again.
+  nohup "$BIN/dagster" api grpc -m cjd_assets.definitions -h 127.0.0.1 -p "$CODE_PORT" >"$STATE/code_server.log" 2>&1 &
+  echo $! > "$STATE/code_server.pid"
+  printf 'load_from:\n  - grpc_server:\n      host: 127.0.0.1\n      port: %s\n      location_name: cjd_assets\n' \
+    "$CODE_PORT" > "$STATE/workspace.yaml"
+  log "code server (gRPC) on 127.0.0.1:$CODE_PORT"
+}
+
 start_dagster_services() {
   if [ "$WANT_DAEMON" = 1 ] && ! pid_alive "$STATE/daemon.pid"; then
-    nohup "$BIN/dagster-daemon" run -w "$ROOT/workspace.yaml" >"$STATE/daemon.log" 2>&1 &
+    nohup "$BIN/dagster-daemon" run -w "$STATE/workspace.yaml" >"$STATE/daemon.log" 2>&1 &
     echo $! > "$STATE/daemon.pid"; log "Dagster daemon (sensors, schedules)"
   fi
   if [ "$WANT_UI" = 1 ] && ! pid_alive "$STATE/webserver.pid"; then
-    nohup "$BIN/dagster-webserver" -w "$ROOT/workspace.yaml" -h 127.0.0.1 -p "$UI_PORT" >"$STATE/webserver.log" 2>&1 &
+    nohup "$BIN/dagster-webserver" -w "$STATE/workspace.yaml" -h 127.0.0.1 -p "$UI_PORT" >"$STATE/webserver.log" 2>&1 &
     echo $! > "$STATE/webserver.pid"; log "Dagster UI on http://127.0.0.1:$UI_PORT"
   fi
 }
@@ -195,6 +208,17 @@ ObjectLake.from_env().ensure_bucket()
 import dagster as dg
 with dg.DagsterInstance.get() as instance:  # creates or migrates the Dagster tables
     instance.get_runs(limit=1)
+from dagster._grpc.client import DagsterGrpcClient
+client = DagsterGrpcClient(host="127.0.0.1", port=int(os.environ["CJD_CODE_PORT"]))
+deadline = time.monotonic() + 120
+while True:
+    try:
+        client.ping("ready")
+        break
+    except Exception as err:  # noqa: BLE001 - still importing the code location
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the code server did not answer: {err}; see code_server.log in the state folder")
+        time.sleep(0.5)
 EOF
   "$PY" - "$WORKERS" <<'EOF'
 import sys, time
@@ -216,6 +240,7 @@ PG_PORT=${CJD_PG_PORT:-55433}
 REDIS_PORT=${CJD_REDIS_PORT:-56380}
 S3_PORT=${CJD_S3_PORT:-59010}
 UI_PORT=${CJD_UI_PORT:-53000}
+CODE_PORT=${CJD_CODE_PORT:-54000}
 WORKERS=${CJD_WORKERS:-2}
 WANT_DAEMON=0
 WANT_UI=0
@@ -235,16 +260,18 @@ case "$cmd" in
     start_redis
     start_s3
     start_workers
+    start_code_server
     wait_ready
     start_dagster_services
     log "up: state in $STATE; \`. $STATE/env.sh\` to use it from a shell"
     ;;
   down)
-    for f in webserver daemon; do stop_pidfile "$STATE/$f.pid"; done
-    for f in "$STATE"/worker*.pid; do [ -e "$f" ] && stop_pidfile "$f"; done
-    stop_pidfile "$STATE/s3.pid"
-    stop_pidfile "$STATE/redis.pid"
-    stop_postgres
+    # All at once: a worker's warm shutdown (finishing its run) need not wait for the others.
+    for f in "$STATE"/{webserver,daemon,code_server,s3,redis}.pid "$STATE"/worker*.pid; do
+      [ -e "$f" ] && stop_pidfile "$f" &
+    done
+    stop_postgres &
+    wait
     # The PostgreSQL folder of a root run sits outside the state folder: remove it with the rest.
     if [ "${1:-}" = "--purge" ]; then
       pgd=$(cat "$STATE/pg.dir" 2>/dev/null || true)
@@ -254,7 +281,7 @@ case "$cmd" in
     log "down"
     ;;
   status)
-    for f in redis s3 daemon webserver; do
+    for f in redis s3 code_server daemon webserver; do
       [ -f "$STATE/$f.pid" ] && { pid_alive "$STATE/$f.pid" && log "$f: running (pid $(cat "$STATE/$f.pid"))" || log "$f: stopped"; }
     done
     for f in "$STATE"/worker*.pid; do
@@ -270,9 +297,7 @@ case "$cmd" in
     [ $# -ge 1 ] || die "usage: $0 backfill FILE..."
     # shellcheck disable=SC1091
     . "$STATE/env.sh"
-    keys=$("$PY" -m cjd_assets.distributed land "$@")
-    "$BIN/dagster" job backfill -w "$ROOT/workspace.yaml" -j harvest_job --partitions "$keys" --noprompt
-    "$PY" -m cjd_assets.distributed wait
+    "$PY" -m cjd_assets.distributed backfill --workspace "$STATE/workspace.yaml" "$@"
     ;;
   analyse)
     # shellcheck disable=SC1091
