@@ -27,14 +27,15 @@ die() { log "$*"; exit 1; }
 
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
-# Stop the process in a pid file: TERM, up to 15 s for a clean exit (a worker finishes its run), then KILL.
+# Stop the process in a pid file: TERM, up to 15 s (or $2 tenths) for a clean exit (a worker finishes its
+# run), then KILL.
 stop_pidfile() {
   local f=$1 pid
   [ -f "$f" ] || return 0
   pid=$(cat "$f")
   if kill -0 "$pid" 2>/dev/null; then
     kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq "${2:-150}"); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
   fi
   rm -f "$f"
@@ -267,9 +268,11 @@ case "$cmd" in
     ;;
   down)
     # All at once: a worker's warm shutdown (finishing its run) need not wait for the others.
-    for f in "$STATE"/{webserver,daemon,code_server,s3,redis}.pid "$STATE"/worker*.pid; do
+    for f in "$STATE"/{webserver,daemon,s3,redis}.pid "$STATE"/worker*.pid; do
       [ -e "$f" ] && stop_pidfile "$f" &
     done
+    # The gRPC code server holds no state and does not exit on TERM (it waits for a shutdown call).
+    stop_pidfile "$STATE/code_server.pid" 10 &
     stop_postgres &
     wait
     # The PostgreSQL folder of a root run sits outside the state folder: remove it with the rest.
