@@ -109,7 +109,9 @@ class ObjectLake:
             raise LakeError(f"cannot read s3://{path}: {err}") from err
 
     def partitions(self, table: str) -> dict[str, str]:
-        """Every partition of `table` in the lake and its object version (size and modification time)."""
+        """Every partition of `table` in the lake and its object version (size and modification time; S3
+        keeps the time to the second, so only a rewrite of the same size within that second goes unseen:
+        `rebuild --full` reloads everything)."""
         fs = self.filesystem()
         try:
             infos = fs.get_file_info(pafs.FileSelector(f"{self.root}/{wh._ident(table)}", allow_not_found=True))
