@@ -63,7 +63,8 @@ install_missing() {
       die "missing ${debs[*]}: install them (Debian: apt-get install ${debs[*]}) or run this as root"
     fi
   fi
-  if ! "$PY" -c "import dagster_celery, dagster_postgres, moto.server, flask_cors, redis" 2>/dev/null; then
+  if ! "$PY" -c "import importlib.util as u, sys; sys.exit(any(u.find_spec(m) is None for m in
+      ('dagster_celery', 'dagster_postgres', 'moto', 'flask_cors', 'redis')))" 2>/dev/null; then
     log "installing the project's 'distributed' extra into $(dirname "$BIN")"
     "$PY" -m pip install -q -e "$ROOT[distributed]"
   fi
@@ -193,8 +194,8 @@ start_dagster_services() {
 
 wait_ready() {
   # The lake's bucket and the Dagster schema in PostgreSQL; then every worker answering the broker.
-  "$PY" - <<'EOF'
-import os, time, urllib.request
+  "$PY" - "$WORKERS" <<'EOF'
+import os, sys, time, urllib.request
 deadline = time.monotonic() + 60
 while True:
     try:
@@ -220,9 +221,6 @@ while True:
         if time.monotonic() > deadline:
             raise SystemExit(f"the code server did not answer: {err}; see code_server.log in the state folder")
         time.sleep(0.5)
-EOF
-  "$PY" - "$WORKERS" <<'EOF'
-import sys, time
 from dagster_celery.make_app import make_app
 app = make_app()
 want, deadline = int(sys.argv[1]), time.monotonic() + 120
@@ -255,9 +253,11 @@ case "$cmd" in
     install_missing
     start_postgres
     write_env "$(cat "$STATE/pg.password")"
-    cp "$ROOT/deploy/dagster.yaml" "$STATE/dagster_home/dagster.yaml"
+    coordinator=run_coordinator.yaml; [ "$WANT_DAEMON" = 1 ] && coordinator=run_coordinator_daemon.yaml
+    cat "$ROOT/deploy/dagster.yaml" "$ROOT/deploy/$coordinator" > "$STATE/dagster_home/dagster.yaml"
     # shellcheck disable=SC1091
     . "$STATE/env.sh"
+    mkdir -p "$CJD_LANDING_DIR" "$CJD_LAKE_DIR" "$(dirname "$CJD_DUCKDB")"
     start_redis
     start_s3
     start_workers
@@ -298,6 +298,9 @@ case "$cmd" in
     ;;
   backfill)
     [ $# -ge 1 ] || die "usage: $0 backfill FILE..."
+    # With the daemon, its harvest_file_sensor harvests what is dropped into the landing folder; a backfill
+    # beside it would race the sensor for the same files.
+    pid_alive "$STATE/daemon.pid" && die "the daemon is running: copy the files into \$CJD_LANDING_DIR instead (its sensor backfills them)"
     # shellcheck disable=SC1091
     . "$STATE/env.sh"
     "$PY" -m cjd_assets.distributed backfill --workspace "$STATE/workspace.yaml" "$@"
