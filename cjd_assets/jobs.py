@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from cjd_assets.distributed import harvest_executor
 from cjd_assets.partitions import harvests
 
 HARVEST_GROUP = "harvest"
@@ -13,6 +14,8 @@ harvest_job = dg.define_asset_job(
     selection=dg.AssetSelection.groups(HARVEST_GROUP),
     partitions_def=harvests,
     description="Fetch or ingest one harvest and parse its pages into raw postings.",
+    # The distributed deployment runs each harvest in one Celery worker process (cjd_assets.distributed).
+    executor_def=harvest_executor(),
 )
 
 analysis_job = dg.define_asset_job(

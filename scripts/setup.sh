@@ -32,5 +32,5 @@ if ! python -c "import torch" >/dev/null 2>&1; then
 fi
 
 # The project, pinned to what torch already satisfies (torch is not reinstalled).
-python -m pip install -q -e ".[test]"
+python -m pip install -q -e ".[test,distributed]"
 echo "[setup] ready: $(python -c 'import torch, dagster, duckdb, polars; print(f"torch {torch.__version__}, dagster {dagster.__version__}, duckdb {duckdb.__version__}, polars {polars.__version__}")')"

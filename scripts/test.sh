@@ -8,10 +8,13 @@ bash scripts/setup.sh
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 { command -v fc-list >/dev/null 2>&1 && fc-list :lang=zh | grep -q .; } || missing+=(fonts-noto-cjk)
+# The distributed test's services (scripts/distributed.sh starts its own on non-default ports).
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+{ command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-  echo "[test] installing Debian ${missing[*]} for the browser tests"
+  echo "[test] installing Debian ${missing[*]} for the browser and distributed tests"
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null) \
-    || echo "[test] could not install ${missing[*]}: browser tests will skip or show boxes for Chinese text"
+    || echo "[test] could not install ${missing[*]}: browser and distributed tests will skip or show boxes for Chinese text"
 fi
 . .venv/bin/activate
 exec python -m pytest -q -p no:cacheprovider "$@"

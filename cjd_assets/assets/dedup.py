@@ -3,6 +3,7 @@
 import dagster as dg
 
 from cjd_assets import dedup
+from cjd_assets import lake as object_lake
 from cjd_assets import warehouse as wh
 from cjd_assets.assets.harvest import raw_postings
 from cjd_assets.resources import Warehouse
@@ -29,6 +30,9 @@ def deduplicated_postings(context: dg.AssetExecutionContext, warehouse: Warehous
     `duplicate_group_size` and `is_primary`: within one board, the longest version of a posting (then the
     latest retrieved, then the lowest id) is primary. Global across harvests, so a later, longer version
     takes over; rows are never dropped (the study kept its non-deduplicated set too)."""
+    # Harvests written to the object lake (CJD_LAKE_URL) are loaded into DuckDB first, changed ones only.
+    if (loaded := object_lake.sync_if_configured(warehouse.connection)) is not None:
+        context.log.info(f"warehouse loaded from the lake: {loaded}")
     with warehouse.connection() as con:
         stats = dedup.deduplicate(con, "raw_postings", "deduplicated_postings")
         raw = wh.row_count(con, "raw_postings")

@@ -5,6 +5,7 @@ from pathlib import Path
 import dagster as dg
 
 from cjd_assets import harvest as hv
+from cjd_assets import lake as object_lake
 from cjd_assets import warehouse as wh
 from cjd_assets.harvest import landing
 from cjd_assets.partitions import CRAWL_PREFIX, FILE_PREFIX, harvests
@@ -73,8 +74,8 @@ def raw_pages(
     else:
         raise dg.Failure(description=f"Unknown harvest partition {key!r}: keys start with crawl- or file-")
 
-    with warehouse.connection() as con:
-        wh.replace_partition(con, "raw_pages", pages, key)
+    # To DuckDB, or with CJD_LAKE_URL set to the object lake (no DuckDB writer taken: see cjd_assets.lake).
+    object_lake.replace_partition(warehouse.connection, "raw_pages", pages, key)
     states = pages.group_by("crawl_state").len().sort("crawl_state")
     boards = pages.group_by("board").len().sort("len", descending=True)
     return dg.MaterializeResult(
@@ -109,12 +110,10 @@ def raw_postings(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.
     key = context.partition_key
     # Connections stay short (read, then parse with none open, then write): DuckDB has one writer at a
     # time, and parallel backfills of other partitions wait for it.
-    with warehouse.connection() as con:
-        pages = wh.read_frame(con, "SELECT * FROM raw_pages WHERE harvest_id = ?", [key])
+    pages = object_lake.read_partition(warehouse.connection, "raw_pages", key)
     postings, quarantine = hv.parse_pages(pages, listing_postings=key.startswith(FILE_PREFIX))
-    with warehouse.connection() as con:
-        wh.replace_partition(con, "raw_postings", postings, key)
-        wh.replace_partition(con, "quarantined_pages", quarantine, key)
+    object_lake.replace_partition(warehouse.connection, "raw_postings", postings, key)
+    object_lake.replace_partition(warehouse.connection, "quarantined_pages", quarantine, key)
     states = hv.url_states(pages, quarantine)
     fetched = int((pages["crawl_state"] == "fetched").sum()) if pages.height else 0
     # Listing pages count as parsed (they led to detail pages) though they yield no posting rows.
