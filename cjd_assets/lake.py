@@ -75,7 +75,7 @@ class ObjectLake:
         return pafs.S3FileSystem(**kw)
 
     def object_path(self, table: str, key: str) -> str:
-        wh._ident(table)
+        wh.ident(table)
         if not key or "/" in key:
             raise LakeError(f"not a usable partition key for an object name: {key!r}")
         return f"{self.root}/{table}/{key}{SUFFIX}"
@@ -114,7 +114,7 @@ class ObjectLake:
         `rebuild --full` reloads everything)."""
         fs = self.filesystem()
         try:
-            infos = fs.get_file_info(pafs.FileSelector(f"{self.root}/{wh._ident(table)}", allow_not_found=True))
+            infos = fs.get_file_info(pafs.FileSelector(f"{self.root}/{wh.ident(table)}", allow_not_found=True))
         except OSError as err:
             raise LakeError(f"cannot list s3://{self.root}/{table}: {err}") from err
         return {i.base_name[: -len(SUFFIX)]: f"{i.size}:{i.mtime_ns}"
@@ -145,7 +145,7 @@ def read_partition(connection: Connection, table: str, key: str, lake: ObjectLak
                             f"{table} first")
         return df
     with connection() as con:
-        return wh.read_frame(con, f"SELECT * FROM {wh._ident(table)} WHERE harvest_id = ?", [key])
+        return wh.read_frame(con, f"SELECT * FROM {wh.ident(table)} WHERE harvest_id = ?", [key])
 
 
 def sync_warehouse(con: duckdb.DuckDBPyConnection, lake: ObjectLake, tables: Iterable[str] = HARVEST_TABLES,
@@ -171,7 +171,7 @@ def sync_warehouse(con: duckdb.DuckDBPyConnection, lake: ObjectLake, tables: Ite
             con.execute(f"INSERT OR REPLACE INTO {MANIFEST} VALUES (?, ?, ?, ?)", [table, key, in_lake[key], df.height])
         for key in gone:
             if wh.table_exists(con, table):
-                con.execute(f"DELETE FROM {wh._ident(table)} WHERE harvest_id = ?", [key])
+                con.execute(f"DELETE FROM {wh.ident(table)} WHERE harvest_id = ?", [key])
             con.execute(f"DELETE FROM {MANIFEST} WHERE table_name = ? AND harvest_id = ?", [table, key])
         stats[table] = {"loaded": len(todo), "dropped": len(gone), "unchanged": len(in_lake) - len(todo)}
     return stats
