@@ -142,3 +142,14 @@ def test_classifier_input_carries_the_label(real_postings, shared):
     without = m.scores_df(test.with_columns(pl.lit(None, pl.Utf8).alias("board_occupation")))
     # rows whose body has no 职能类别 lose the board view entirely without the column
     assert not np.allclose(with_label, without)
+
+
+def test_annotation_texts_of_mixed_files_keep_every_label():
+    # texts of an export (`extra`) beside an export-sample's texts (board_occupation column): both kept
+    from cjd_assets.classify.annotations import texts_from_postings
+
+    export = pl.DataFrame({"uid": ["1", "2"], "title": ["销售经理", "数据分析"], "body": ["", "……职能类别：数据分析师微信分享"],
+                           "extra": [json.dumps({"job_type_l3": "销售团队经理"}, ensure_ascii=False), None]})
+    sampled = pl.DataFrame({"uid": ["3"], "title": ["产品经理"], "body": [""], "board_occupation": ["产品/产品经理"]})
+    t = texts_from_postings(pl.concat([export, sampled], how="diagonal_relaxed"))
+    assert t["board_occupation"].to_list() == ["销售团队经理", "数据分析师", "产品/产品经理"]

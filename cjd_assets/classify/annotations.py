@@ -141,10 +141,12 @@ def texts_from_postings(texts: pl.DataFrame) -> pl.DataFrame:
             cols.append(pl.col(src).cast(pl.Utf8).alias(dst))
         else:
             cols.append(pl.lit(None, pl.Utf8).alias(dst))
-    if "board_occupation" in texts.columns:
-        cols.append(pl.col("board_occupation").cast(pl.Utf8))
-    elif EXTRA_COLUMN in texts.columns:
-        cols.append(extra_fields(texts[EXTRA_COLUMN])["board_occupation"].alias("board_occupation"))
+    # texts of several files (concatenated) may carry the column in some rows and `extra` in others
+    board = [pl.col("board_occupation").cast(pl.Utf8).str.strip_chars().replace("", None)] \
+        if "board_occupation" in texts.columns else []
+    if EXTRA_COLUMN in texts.columns:
+        board.append(extra_fields(texts[EXTRA_COLUMN])["board_occupation"])
+    cols.append((pl.coalesce(board) if board else pl.lit(None, pl.Utf8)).alias("board_occupation"))
     out = texts.select(cols).unique("uid", keep="first", maintain_order=True)
     return fill_board_occupation(out)
 
