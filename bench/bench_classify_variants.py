@@ -45,6 +45,7 @@ VARIANTS: dict[str, dict] = {
     "board_occupation, + svm in the ensemble": dict(model="nbsvm+logreg+svm"),
     "board_occupation, C 0.5": dict(C=0.5),
     "board_occupation, logreg C 30": dict(logreg_C=30.0),
+    "board_occupation, C 0.5 + body 500 chars": dict(C=0.5, body_chars=500),
 }
 
 
