@@ -79,6 +79,7 @@ def main() -> None:
         "classify-3": ("fast, classify-3 (board view: 职能类别 in the body only)", without_board_column(fast_fitter())),
         "shipped": (FAST, fast_fitter()),
         "words": ("fast + jieba title words", fast_fitter(title_words_weight=0.5)),
+        "c05": ("fast, SVM C 0.5", fast_fitter(C=0.5)),
     }
     if "self-train" in args.models:
         # 20,000 unlabelled real postings (no labelled uid, no repeated text) to pseudo-label
