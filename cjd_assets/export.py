@@ -37,6 +37,7 @@ MEANINGS: dict[str, str] = {
     "release_date_extracted": "release date text as found", "location_extracted": "location text as found",
     "salary_extracted": "salary text as found", "desired_experience_extracted": "experience requirement as found",
     "desired_education_extracted": "education requirement as found", "url_extracted": "posting URL",
+    "board_occupation": "the board's own occupation label as found (Zhaopin, BOSS category, 51job 职能类别); null where it shows none",
     "job_category_pr": "predicted AI-workforce category: TT1, TT2, PRODUCT, COMMERCIAL or NOT_AI",
     "job_category0_distribution_pr": "predicted probability of Technical Team 1",
     "job_category1_distribution_pr": "predicted probability of Technical Team 2",
