@@ -115,8 +115,11 @@ def stata_names(columns: list[str]) -> dict[str, str]:
 
 def export_frame(con) -> pl.DataFrame:
     """The unique postings (primaries), ordered by id, with every extracted, predicted and normalized field."""
+    have = set(wh.read_frame(con, "SELECT * FROM deduplicated_postings LIMIT 0").columns)
     cols = ["id", "posting_key", "source", "harvest_id", "retrieve_date", "duplicate_group_size",
             *(c for c in EXTRACTED_COLUMNS if c != "source")]
+    # board_occupation is newer than some warehouses: left out where the table lacks it
+    cols = [c for c in cols if c in have or c != "board_occupation"]
     select = ", ".join(f"d.{c}" for c in cols)
     extra, joins = [], []
     if wh.table_exists(con, "salary_predictions"):
