@@ -168,9 +168,12 @@ def export_sample(args: argparse.Namespace) -> None:
 
     database = default_resources()["warehouse"].database
     with wh.connect(database, read_only=True) as con:
+        # the board's occupation label too (the classifier reads it), where the warehouse has it
+        board = ("board_occupation" in wh.read_frame(con, "SELECT * FROM deduplicated_postings LIMIT 0").columns)
         postings = wh.read_frame(
             con, "SELECT id AS uid, source AS source_board, title_extracted AS title, company_name_extracted "
-                 "AS company, body_extracted AS body FROM deduplicated_postings WHERE is_primary")
+                 "AS company, body_extracted AS body" + (", board_occupation" if board else "")
+                 + " FROM deduplicated_postings WHERE is_primary")
         labelled = (wh.read_frame(con, "SELECT DISTINCT uid FROM annotations")["uid"]
                     if wh.table_exists(con, "annotations") else None)
         model = (con.execute("SELECT model_path FROM job_classifier ORDER BY trained_at DESC LIMIT 1").fetchall()

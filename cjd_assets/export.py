@@ -38,6 +38,7 @@ MEANINGS: dict[str, str] = {
     "release_date_extracted": "release date text as found", "location_extracted": "location text as found",
     "salary_extracted": "salary text as found", "desired_experience_extracted": "experience requirement as found",
     "desired_education_extracted": "education requirement as found", "url_extracted": "posting URL",
+    "board_occupation": "the board's own occupation label as found (Zhaopin, BOSS category, 51job 职能类别); null where it shows none",
     "job_category_pr": "predicted AI-workforce category: TT1, TT2, PRODUCT, COMMERCIAL or NOT_AI",
     "job_category0_distribution_pr": "predicted probability of Technical Team 1",
     "job_category1_distribution_pr": "predicted probability of Technical Team 2",
@@ -115,8 +116,11 @@ def stata_names(columns: list[str]) -> dict[str, str]:
 
 def export_frame(con) -> pl.DataFrame:
     """The unique postings (primaries), ordered by id, with every extracted, predicted and normalized field."""
+    have = set(wh.read_frame(con, "SELECT * FROM deduplicated_postings LIMIT 0").columns)
     cols = ["id", "posting_key", "source", "harvest_id", "retrieve_date", "duplicate_group_size",
             *(c for c in EXTRACTED_COLUMNS if c != "source")]
+    # board_occupation is newer than some warehouses: left out where the table lacks it
+    cols = [c for c in cols if c in have or c != "board_occupation"]
     select = ", ".join(f"d.{c}" for c in cols)
     extra, joins = [], []
     if wh.table_exists(con, "salary_predictions"):

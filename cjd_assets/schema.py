@@ -32,6 +32,9 @@ EXTRACTED_COLUMNS: tuple[str, ...] = (
     "desired_education_extracted",
     "url_extracted",
     "source",
+    # The board's own occupation label where it shows one (Zhaopin 职位类别, BOSS category, 51job 职能类别),
+    # null elsewhere; not an Appendix A field: the classifier reads it (export_format.OCCUPATION_KEYS).
+    "board_occupation",
 )
 
 # Input columns of cjd_assets.normalize.normalize_postings.
@@ -49,6 +52,8 @@ NORMALIZE_INPUT_COLUMNS: tuple[str, ...] = (
 
 # Text columns the classifier reads.
 CLASSIFIER_TEXT_COLUMNS: tuple[str, ...] = ("title_extracted", "company_name_extracted", "body_extracted")
+# Everything the classifier reads: the text columns plus the board's occupation label (nullable).
+CLASSIFIER_INPUT_COLUMNS: tuple[str, ...] = (*CLASSIFIER_TEXT_COLUMNS, "board_occupation")
 
 # Controlled vocabularies of the normalized fields (the values the report groups by).
 # Education: the study collapses junior middle, high and vocational high school to "middle school";

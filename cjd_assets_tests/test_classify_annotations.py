@@ -25,7 +25,7 @@ def label_file(shared: Path) -> Path:
 def test_load_real_annotations_stratified_and_reproducible(label_file, real_postings):
     df, report = load_annotations_with_report([label_file], real_postings)
     assert df.columns == ["uid", "label", "confidence", "split", "title_extracted", "company_name_extracted",
-                          "body_extracted", "split_pinned"]
+                          "body_extracted", "split_pinned", "board_occupation"]
     assert not df["split_pinned"].any()
     assert df.height == 3298 and report["dropped_no_text"] == 0
     assert set(df["label"]) == set(CATEGORIES)

@@ -12,7 +12,7 @@ from cjd_assets import warehouse as wh
 from cjd_assets.assets.dedup import deduplicated_postings
 from cjd_assets.classify import compare
 from cjd_assets.resources import ClassifierSettings, Lake, Warehouse
-from cjd_assets.schema import CATEGORIES, CLASSIFIER_TEXT_COLUMNS, DISTRIBUTION_COLUMNS
+from cjd_assets.schema import CATEGORIES, CLASSIFIER_INPUT_COLUMNS, CLASSIFIER_TEXT_COLUMNS, DISTRIBUTION_COLUMNS
 
 BATCH_SIZE = 50_000
 
@@ -194,9 +194,10 @@ def classified_postings(
         version, model_path, metrics = latest_model(con)
         model = classify.load_classifier(Path(model_path))
         # Results survive for postings whose text and model are unchanged; the rest is (re)classified.
-        pending_sql, pending = wh.pending_primaries(
-            con, "classified_postings", CLASSIFIER_TEXT_COLUMNS, "model_version", version
-        )
+        # board_occupation where the table has it (a warehouse ingested before it existed has not)
+        have = set(wh.read_frame(con, "SELECT * FROM deduplicated_postings LIMIT 0").columns)
+        inputs = [c for c in CLASSIFIER_INPUT_COLUMNS if c in CLASSIFIER_TEXT_COLUMNS or c in have]
+        pending_sql, pending = wh.pending_primaries(con, "classified_postings", inputs, "model_version", version)
         context.log.info(f"classifying {pending:,} new or changed postings with model {version}")
         done = 0
         now = datetime.now(timezone.utc)

@@ -128,7 +128,11 @@ def assign_splits(df: pl.DataFrame, seed: int = 13, val_share: float = 0.15, tes
 
 
 def texts_from_postings(texts: pl.DataFrame) -> pl.DataFrame:
-    """uid plus the classifier's text columns from a postings.parquet-style or extracted frame."""
+    """uid plus the classifier's input columns from a postings.parquet-style or extracted frame:
+    the text columns and `board_occupation` (as given, else from the export's `extra` the way ingest
+    maps it, else 51job's 职能类别 in the body; null where none)."""
+    from cjd_assets.harvest.export_format import EXTRA_COLUMN, extra_fields, fill_board_occupation
+
     cols = [pl.col("uid").cast(pl.Utf8)]
     for src, dst in _TEXT_MAP.items():
         if dst in texts.columns:
@@ -137,7 +141,14 @@ def texts_from_postings(texts: pl.DataFrame) -> pl.DataFrame:
             cols.append(pl.col(src).cast(pl.Utf8).alias(dst))
         else:
             cols.append(pl.lit(None, pl.Utf8).alias(dst))
-    return texts.select(cols).unique("uid", keep="first", maintain_order=True)
+    # texts of several files (concatenated) may carry the column in some rows and `extra` in others
+    board = [pl.col("board_occupation").cast(pl.Utf8).str.strip_chars().replace("", None)] \
+        if "board_occupation" in texts.columns else []
+    if EXTRA_COLUMN in texts.columns:
+        board.append(extra_fields(texts[EXTRA_COLUMN])["board_occupation"])
+    cols.append((pl.coalesce(board) if board else pl.lit(None, pl.Utf8)).alias("board_occupation"))
+    out = texts.select(cols).unique("uid", keep="first", maintain_order=True)
+    return fill_board_occupation(out)
 
 
 def load_annotations_with_report(paths: list[Path], texts: pl.DataFrame, seed: int = 13, val_share: float = 0.15,
@@ -167,7 +178,7 @@ def load_annotations_with_report(paths: list[Path], texts: pl.DataFrame, seed: i
                        how="vertical_relaxed").sort("_order").drop("_order")
     out = joined.select(
         "uid", "label", "confidence", "split", "title_extracted", "company_name_extracted", "body_extracted",
-        "split_pinned",
+        "split_pinned", "board_occupation",
     )
     report["rows"] = out.height
     report["by_split"] = {s: int((out["split"] == s).sum()) for s in SPLITS}

@@ -49,9 +49,10 @@ class FastParams:
     # gain over the character n-grams (0.844 vs 0.847 at weight 0.5), so off by default
     title_words_ngrams: tuple[int, int] = (1, 2)
     title_words_weight: float = 0.0
-    # the board's own occupation label (text.board_label: board_occupation column or 51job 职能类别).
-    # 5-fold CV (argmax): 职能类别 alone neutral (0.846 vs 0.847); with the board_occupation column
-    # filled from the exports' `extra` (Zhaopin job_type_l3, BOSS sub_category, ...) +0.009
+    # the board's own occupation label (text.board_label: the board_occupation column ingest fills from
+    # the exports' `extra` and 51job's 职能类别, else 职能类别 in the body). 5-fold CV screen (argmax):
+    # 职能类别 alone neutral (0.846 vs 0.847); with the board_occupation column +0.009 (0.855);
+    # weight 0.5 / 1.5: 0.855 / 0.854
     board_ngrams: tuple[int, int] = (1, 3)
     board_weight: float = 1.0
     # "nbsvm" (one-vs-rest SVMs on naive-Bayes-scaled features), "svm" (plain one-vs-rest), "logreg"

@@ -105,8 +105,8 @@ def tune_thresholds(proba: np.ndarray, y: np.ndarray, precision_target: float | 
 
 def _hash_training_data(df: pl.DataFrame) -> str:
     h = hashlib.sha256()
-    cols = [c for c in ("uid", *CLASSIFIER_TEXT_COLUMNS, "label", "confidence", "split", "split_pinned")
-            if c in df.columns]
+    cols = [c for c in ("uid", *CLASSIFIER_TEXT_COLUMNS, "label", "confidence", "split", "split_pinned",
+                        "board_occupation") if c in df.columns]
     for row in df.select(pl.col(cols).cast(pl.Utf8).fill_null("\x00")).iter_rows():
         h.update("\x1f".join(row).encode())
         h.update(b"\x1e")

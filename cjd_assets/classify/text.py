@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import polars as pl
 
+from cjd_assets.harvest.export_format import occupation_from_body
 from cjd_assets.schema import CLASSIFIER_TEXT_COLUMNS
 
 TITLE, COMPANY, BODY = CLASSIFIER_TEXT_COLUMNS[0], CLASSIFIER_TEXT_COLUMNS[1], CLASSIFIER_TEXT_COLUMNS[2]
-# Optional input column: the board's occupation label (Zhaopin job_type_l3 / subJobTypeLevelName, BOSS
-# sub_category, ...). Absent in the pipeline's extracted columns unless the export mapping carries it.
+# Optional input column: the board's occupation label (schema.EXTRACTED_COLUMNS; the export mapping fills
+# it from Zhaopin job_type_l3, BOSS main/sub_category, ..., export_format.OCCUPATION_KEYS).
 BOARD_OCCUPATION = "board_occupation"
 
 # Place names boards append to titles ("测试专家-北京", "销售-杭州"): provinces, the largest cities and
@@ -55,10 +56,7 @@ def _clean(col: str, max_chars: int | None) -> pl.Expr:
 
 def board_label(df: pl.DataFrame) -> pl.Expr:
     """The board's occupation label: `board_occupation` where the input has it, else 51job's 职能类别 line."""
-    from_body = (
-        pl.col(BODY).cast(pl.Utf8).str.extract(r"职能类别[:：]\s*([^\n]{1,60}?)\s*(?:关键字|\n|$)", 1)
-        .str.replace(r"微信分享$", "")
-    )
+    from_body = occupation_from_body(pl.col(BODY))
     e = from_body
     if BOARD_OCCUPATION in df.columns:
         given = pl.col(BOARD_OCCUPATION).cast(pl.Utf8).str.strip_chars()

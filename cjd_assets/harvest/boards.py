@@ -224,6 +224,11 @@ def parse_51job(tree: LexborHTMLParser, url: str) -> dict | None:
         rec["release_date_extracted"] = parts["release"]
     job = tree.css_first("div.bmsg.job_msg")
     if job is not None:
+        # 职能类别: 51job's own occupation links ('Python开发工程师 / 软件工程师'), below the description
+        for p in job.css("div.mt10 p.fp"):
+            if "职能类别" in (_t(p.css_first("span.label")) or ""):
+                names = [t for t in (_t(a) for a in p.css("a")) if t]
+                rec["board_occupation"] = " / ".join(names) or None
         for extra in job.css("div.mt10, div.share, div.clear"):
             extra.decompose()
         rec["body_extracted"] = html_to_text(job.html)
@@ -620,6 +625,8 @@ def parse_zhaopin_state(state: object, url: str) -> dict | None:
         body_extracted=html_to_text(pos.get("jobDesc") or pos.get("jobDescPC")),
         company_name_extracted=clean(comp.get("companyName") or pos.get("companyName")),
         company_information_extracted=clean(comp.get("companyDescription")),
+        # Zhilian's own occupation label (运维支持); the list API calls it subJobTypeLevelName
+        board_occupation=clean(pos.get("jobTypeLevelName") or pos.get("subJobTypeLevelName")),
     )
     return rec
 

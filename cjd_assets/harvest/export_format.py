@@ -3,8 +3,9 @@
 The real-postings export (shared/data/real_postings, PROVENANCE.md) keeps in `extra` what its sources
 stored as structured fields: numeric pay, company facts, district names, crawl and creation times. Each
 key below has a meaning in the study's Appendix A; it fills the extracted column only where the export's
-own text column is empty, so text as found always wins. Keys not listed here have no Appendix A field
-(welfare, skill tags, board occupation labels, head counts...) and are reported as left.
+own text column is empty, so text as found always wins. The board's own occupation label (OCCUPATION_KEYS)
+is no Appendix A field but fills `board_occupation`, which the classifier reads. Keys not listed here
+(welfare, skill tags, head counts...) are reported as left.
 
 Structured pay is rendered as text the salary normalizer reads and a reader recognises as structured:
 `15000-20000元/月` (monthly yuan), `18000元以下/月` (only a maximum), `·13薪` appended for a separate
@@ -64,6 +65,20 @@ CRAWL_TIME_FIELDS: tuple[str, ...] = (
     "retrieved_at", "record_create_time",
 )
 SOURCE_TIME_ZONE = "Asia/Shanghai"
+# The board's own occupation label -> board_occupation, the first group present; a group's values (and a
+# '#'-joined value) form one category path, most general first, repeats dropped ('产品#产品经理#产品经理'
+# -> '产品/产品经理'). Zhaopin: job_type_l3 (the export's name for the Zhilian API's subJobTypeLevelName,
+# '销售顾问'), jobTypeLevelName (detail-page state); BOSS: main_category + sub_category ('产品'/'产品经理');
+# job_category: neituixiaowangzi's category path ('技术#后端开发#Java') and Zhilian's 岗位分类 ('新媒体运营').
+# Not the crawlers' own search keywords or sheet names (search_keyword, sheet, category_file): the board
+# did not label the posting with them.
+OCCUPATION_KEYS: tuple[tuple[str, ...], ...] = (
+    ("job_type_l3",), ("subJobTypeLevelName",), ("jobTypeLevelName",), ("main_category", "sub_category"),
+    ("job_category",), ("岗位分类",),
+)
+# 51job puts its 职能类别 (occupation links) at the end of the description; exports that scraped the page
+# text keep it in the body ('职能类别：数据分析师微信分享', the share button or the address block glued on).
+OCCUPATION_IN_BODY = r"职能类别[:：]\s*([^\n]{1,60}?)\s*(?:关键字|微信分享|工作地址|上班地址|\n|$)"
 
 MAPPED_KEYS: dict[str, str] = {
     **{k: "salary_extracted" for pair in SALARY_PAIRS for k in pair[:2]},
@@ -73,6 +88,7 @@ MAPPED_KEYS: dict[str, str] = {
     **dict.fromkeys(LOCATION_KEYS, "location_extracted"),
     **dict.fromkeys(CRAWL_TIME_FIELDS, "retrieve_date"),
     **dict.fromkeys(RELEASE_UNIX_KEYS, "release_date_extracted"),
+    **{k: "board_occupation" for group in OCCUPATION_KEYS for k in group},
 }
 _JUNK_COMPANY = r"^综合竞争力评估|点击查看地图|<[a-zA-Z/!]"  # scraped page furniture and markup, not company facts
 
@@ -97,6 +113,37 @@ def _key(name: str) -> pl.Expr:
     """One key of the extra JSON as trimmed text (null when absent, empty, '无' or 'nan')."""
     v = pl.col(name).str.strip_chars()
     return pl.when(v.is_in(["", "无", "nan", "None", "null", "[]"]) | v.is_null()).then(None).otherwise(v)
+
+
+def _category_path(keys: tuple[str, ...]) -> pl.Expr:
+    """The keys' values as one '/'-joined category path (null when all are empty)."""
+    joined = pl.concat_str([_key(k) for k in keys], separator="#", ignore_nulls=True)
+    # a '#' that ends a name ('C#', 'C#/.NET') is no separator: shielded while splitting
+    joined = joined.str.replace_all(r"#($|[/ ])", "\x00$1")
+    parts = joined.str.split("#").list.eval(
+        pl.element().str.replace_all("\x00", "#", literal=True).str.strip_chars().filter(pl.element() != ""))
+    path = parts.list.unique(maintain_order=True).list.join("/")
+    return pl.when(path != "").then(path)
+
+
+def occupation_from_body(body: pl.Expr) -> pl.Expr:
+    """51job's 职能类别 from a posting's text (null where it has none): the last one, since some pages
+    repeat the block and a duty line may mention the word. (A leading `(?s).*` would say the same but
+    costs ~4x: this runs on every posting the classifier reads.)"""
+    last = body.cast(pl.String).str.extract_all(OCCUPATION_IN_BODY).list.last()
+    last = last.str.replace(r"^.*职能类别[:：]", "")  # matches do not overlap: '…职能类别：A职能类别：B' is one
+    return (pl.lit("职能类别：") + last).str.extract(OCCUPATION_IN_BODY, 1).str.strip_chars()
+
+
+def fill_board_occupation(df: pl.DataFrame) -> pl.DataFrame:
+    """`df` with `board_occupation` (added when absent) filled from the body's 职能类别 where it is empty."""
+    have = pl.col("board_occupation") if "board_occupation" in df.columns else pl.lit(None, pl.String)
+    if "body_extracted" not in df.columns:
+        return df.with_columns(have.alias("board_occupation"))
+    found = occupation_from_body(pl.col("body_extracted"))
+    found = pl.when(found != "").then(found)
+    given = have.cast(pl.String).str.strip_chars()
+    return df.with_columns(pl.when(given.is_null() | (given == "")).then(found).otherwise(given).alias("board_occupation"))
 
 
 def _blank(col: str) -> pl.Expr:
@@ -163,7 +210,7 @@ def crawl_times(df: pl.DataFrame) -> pl.Series:
 def extra_fields(extra: pl.Series) -> pl.DataFrame:
     """The Appendix A fields carried by each row's `extra` JSON (nulls where it carries none):
     salary_extracted, salary_months (e.g. '13薪'), company_information_extracted, location_extracted,
-    location_district, release_date_extracted, retrieve_date (UTC)."""
+    location_district, release_date_extracted, retrieve_date (UTC), board_occupation."""
     df = _key_frame(extra)
     company_parts = [
         pl.when(_key(k).str.contains(_JUNK_COMPANY).not_()).then(pl.lit(f"{label}:") + _key(k).str.replace_all(r"\s+", " "))
@@ -182,18 +229,20 @@ def extra_fields(extra: pl.Series) -> pl.DataFrame:
             for k in RELEASE_UNIX_KEYS
         ]).alias("release_date_extracted"),
         "retrieve_date",
+        pl.coalesce([_category_path(g) for g in OCCUPATION_KEYS]).alias("board_occupation"),
     )
 
 
 def fill_from_extra(extracted: pl.DataFrame, extra: pl.Series) -> pl.DataFrame:
     """`extracted` (same rows as `extra`) with its empty extracted fields filled from `extra`, and a
-    `retrieve_date` column (UTC; null where the row carries no crawl time) when it has none."""
+    `retrieve_date` column (UTC; null where the row carries no crawl time) and a `board_occupation` column
+    when it has none."""
     if extracted.height != extra.len():
         raise ValueError(f"extra has {extra.len()} rows, the extracted frame {extracted.height}")
     x = extra_fields(extra).rename(lambda c: f"__x_{c}")
     df = pl.concat([extracted, x], how="horizontal")
     out = {}
-    for col in ("salary_extracted", "company_information_extracted", "release_date_extracted"):
+    for col in ("salary_extracted", "company_information_extracted", "release_date_extracted", "board_occupation"):
         if col in df.columns:
             out[col] = pl.when(_blank(col)).then(pl.col(f"__x_{col}")).otherwise(pl.col(col))
     if "salary_extracted" in df.columns:
@@ -215,6 +264,8 @@ def fill_from_extra(extracted: pl.DataFrame, extra: pl.Series) -> pl.DataFrame:
         )
     if "retrieve_date" not in df.columns:
         out["retrieve_date"] = pl.col("__x_retrieve_date")
+    if "board_occupation" not in df.columns:
+        out["board_occupation"] = pl.col("__x_board_occupation")
     return df.with_columns(**out).drop(x.columns)
 
 
@@ -245,7 +296,8 @@ def filled_counts(before: pl.DataFrame, after: pl.DataFrame) -> dict[str, int]:
     """Rows per field that were empty before fill_from_extra and hold a value after (or, for
     location_extracted, changed)."""
     out = {}
-    for col in ("salary_extracted", "company_information_extracted", "location_extracted", "release_date_extracted"):
+    for col in ("salary_extracted", "company_information_extracted", "location_extracted", "release_date_extracted",
+                "board_occupation"):
         if col in before.columns and col in after.columns:
             b, a = before[col].cast(pl.String).fill_null(""), after[col].cast(pl.String).fill_null("")
             out[col] = int((b != a).sum())
@@ -280,4 +332,4 @@ def read_export_extra(path) -> pl.Series | None:
     return df[EXTRA_COLUMN].cast(pl.String) if EXTRA_COLUMN in df.columns else None
 
 
-__all__ = ["EXTRA_COLUMN", "MAPPED_KEYS", "extra_fields", "fill_from_extra", "filled_counts", "read_export_extra", "summarize_extra"]
+__all__ = ["EXTRA_COLUMN", "MAPPED_KEYS", "OCCUPATION_KEYS", "extra_fields", "fill_board_occupation", "fill_from_extra", "occupation_from_body", "filled_counts", "read_export_extra", "summarize_extra"]

@@ -17,7 +17,7 @@ import polars as pl
 from cjd_assets.schema import BOARDS, EXTRACTED_COLUMNS
 
 from .boards import detect_board, sniff_board, url_page_kind
-from .export_format import EXTRA_COLUMN, crawl_times, fill_from_extra
+from .export_format import EXTRA_COLUMN, crawl_times, fill_board_occupation, fill_from_extra
 from .pages import detect_block
 from .raw import CODEC, MALFORMED_RECORD, RAW_PAGES_SCHEMA, compress, make_page_id, raw_pages_frame
 from .text import DecodeError, decode_html
@@ -55,7 +55,7 @@ def export_as_extracted(df: pl.DataFrame, mapping: dict[str, str] | None = None)
     # structured fields of the export's `extra` JSON fill the empty extracted ones (+ retrieve_date)
     if EXTRA_COLUMN in df.columns and EXTRA_COLUMN not in mapping:
         out = fill_from_extra(out, df[EXTRA_COLUMN])
-    return out
+    return fill_board_occupation(out)  # else 51job's 职能类别 from the body
 _HTML_EXT = (".html", ".htm", ".shtml")
 
 
@@ -300,6 +300,7 @@ def records_to_raw_pages(df: pl.DataFrame, harvest_id: str, source_name: str, ma
     mapped = df.select(*fields, key.alias("_key"), pl.int_range(pl.len()).alias("_row"))
     if EXTRA_COLUMN in df.columns and EXTRA_COLUMN not in mapping:  # see export_as_extracted
         mapped = fill_from_extra(mapped, df[EXTRA_COLUMN])
+    mapped = fill_board_occupation(mapped)  # else 51job's 职能类别 from the body
     mapped = mapped.with_columns(
         pl.coalesce(pl.col("_key"), pl.lit("row") + pl.col("_row").cast(pl.Utf8)).alias("_key"),
         pl.when(pl.col("source").is_in(list(BOARDS))).then(pl.col("source")).otherwise(None).alias("source"),
