@@ -72,14 +72,15 @@ def _run(defs, job: str, instance, partition_key: str | None = None) -> None:
         run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
     )
     took = time.monotonic() - started
+    failed_checks = _failed_error_checks(result)
+    for line in failed_checks:
+        print(f"[cjd] FAILED CHECK (ERROR) {line}", file=sys.stderr)
     if not result.success:
+        # a failed blocking check fails its step, and the steps downstream do not run
         failed = [e for e in result.all_events if e.is_step_failure]
         for e in failed:
             print(f"  step {e.step_key} failed: {e.event_specific_data.error.message.strip()}", file=sys.stderr)
         raise SystemExit(f"{job} failed (run {result.run_id}); see the Dagster UI for the full log")
-    failed_checks = _failed_error_checks(result)
-    for line in failed_checks:
-        print(f"[cjd] FAILED CHECK (ERROR) {line}", file=sys.stderr)
     _FAILED_CHECKS.extend(failed_checks)
     status = f"{len(failed_checks)} ERROR check(s) FAILED" if failed_checks else "ok"
     print(f"[cjd] {job}{' ' + partition_key if partition_key else ''}: {status} in {took:.1f}s "

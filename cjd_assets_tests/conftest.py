@@ -9,6 +9,24 @@ from cjd_assets.paths import shared_dir
 SHARED = shared_dir()
 
 
+def is_drawn_png(data: bytes, min_size: tuple[int, int] = (200, 100)) -> bool:
+    """`data` decodes as a PNG image at least `min_size` (width, height) pixels large with something drawn on
+    it: more than one colour, and no colour covering all but a sliver of it (a blank or single-colour canvas
+    fails), not merely a PNG header."""
+    import io
+
+    import numpy as np
+    from matplotlib import image
+
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        return False
+    pixels = image.imread(io.BytesIO(data), format="png")
+    height, width = pixels.shape[:2]
+    flat = pixels.reshape(height * width, -1)
+    _, counts = np.unique(flat, axis=0, return_counts=True)
+    return width >= min_size[0] and height >= min_size[1] and len(counts) > 1 and counts.max() < 0.995 * len(flat)
+
+
 @pytest.fixture(scope="session")
 def shared() -> Path:
     """The real data beside the checkout; tests that need it skip only when it is absent."""
@@ -131,5 +149,6 @@ def demo_copy(demo_pipeline, tmp_path):
     resources = dict(demo_pipeline["resources"])
     resources["warehouse"] = Warehouse(database=str(db))
     resources["lake"] = Lake(directory=str(tmp_path / "lake"), landing_directory=str(tmp_path / "landing"))
-    with dg.instance_for_test() as instance:
-        yield {"db": str(db), "resources": resources, "instance": instance, "tmp": tmp_path}
+    instance = dg.DagsterInstance.ephemeral()  # in memory: a persistent one costs seconds per test
+    yield {"db": str(db), "resources": resources, "instance": instance, "tmp": tmp_path}
+    instance.dispose()

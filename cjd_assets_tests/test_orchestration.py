@@ -46,7 +46,7 @@ def _settled(defs, instance):
 
 
 def test_a_harvest_refreshes_the_analysis_but_not_the_classifier(defs):
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         cursor = _settled(defs, instance)
         # nothing changed since: nothing to run
         result = dg.evaluate_automation_conditions(defs, instance, cursor=cursor)
@@ -67,7 +67,7 @@ def test_a_harvest_refreshes_the_analysis_but_not_the_classifier(defs):
 
 
 def test_a_failed_blocking_check_stops_the_automation_downstream(defs):
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         cursor = _settled(defs, instance)
         # dedup re-ran after a harvest and its blocking invariant failed
         _materialized(instance, ["deduplicated_postings"])
@@ -98,7 +98,7 @@ def test_daily_crawl_is_a_schedule_in_beijing_time(defs, tmp_path):
     assert (schedule.cron_schedule, schedule.execution_timezone) == ("0 2 * * *", "Asia/Shanghai")
     assert schedule.job_name == "harvest_job"
     tick = datetime(2026, 3, 1, 2, 0, tzinfo=ZoneInfo(CRAWL_TIMEZONE))
-    with dg.instance_for_test() as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         crawler = CrawlerSettings(seed_urls=["https://jobs.51job.com/"])
         requests = [daily_crawl_schedule(dg.build_schedule_context(
             instance=instance, scheduled_execution_time=tick, resources={"crawler": crawler})) for _ in range(2)]

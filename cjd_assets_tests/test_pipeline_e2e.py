@@ -83,7 +83,9 @@ def test_table1_totals_equal_primary_count(demo_run):
 def test_classifier_finds_the_demo_labels(demo_run):
     """The demo corpus is labelled: the crawled, deduplicated postings classified end to end carry mostly the
     label they were generated with (joined back by board and job id), and no big category goes missing."""
-    labels = demo_run["corpus"].select(source=pl.col("board"), posting_key=pl.col("job_id"), truth=pl.col("label"))
+    corpus = demo_run["corpus"]
+    labels = corpus.select(source=pl.col("board"), posting_key=pl.col("board") + ":" + pl.col("job_id"),
+                           truth=pl.col("label"))
     with duckdb.connect(demo_run["db"], read_only=True) as con:
         got = con.sql("""SELECT d.source, d.posting_key, c.job_category_pr FROM deduplicated_postings d
                          JOIN classified_postings c USING (id) WHERE d.is_primary""").pl()
