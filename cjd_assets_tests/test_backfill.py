@@ -56,7 +56,7 @@ def _refresh(instance, *targets: str) -> None:
     the classifier as trained (labels unchanged, no retraining)."""
     defs = build_definitions(default_resources())
     selection = (dg.AssetSelection.assets(*targets).upstream() - dg.AssetSelection.groups("harvest")
-                 - dg.AssetSelection.assets("annotations", "job_classifier"))
+                 - dg.AssetSelection.assets("annotations", "job_classifier")).required_multi_asset_neighbors()
     assert dg.materialize(defs.assets, selection=selection, instance=instance, resources=default_resources()).success
 
 
