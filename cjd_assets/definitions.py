@@ -31,10 +31,17 @@ AFTER_HARVEST = (
     & ~dg.AutomationCondition.any_deps_in_progress()
     & ~dg.AutomationCondition.in_progress()
 ).with_label("after_harvest")
+# On a new deployment's first tick, what is missing and has its inputs runs: the classifier trains from its
+# labels before the first harvest lands (`eager()` alone leaves assets missing when it is first applied).
+MISSING_AT_START = (
+    dg.AutomationCondition.missing()
+    & dg.AutomationCondition.initial_evaluation()
+    & ~dg.AutomationCondition.any_deps_missing()
+).with_label("missing at start")
 # Every other analysis asset follows its inputs as soon as they change, but never past a failed blocking
 # check (a run that skipped a step after one must not be undone by the next tick).
 ANALYSIS_CONDITION = (
-    dg.AutomationCondition.eager() & dg.AutomationCondition.all_deps_blocking_checks_passed()
+    (dg.AutomationCondition.eager() | MISSING_AT_START) & dg.AutomationCondition.all_deps_blocking_checks_passed()
 ).with_label("eager, behind blocking checks")
 
 analysis_automation = dg.AutomationConditionSensorDefinition(
@@ -42,8 +49,8 @@ analysis_automation = dg.AutomationConditionSensorDefinition(
     target=ANALYSIS_ASSETS,
     default_status=dg.DefaultSensorStatus.RUNNING,
     minimum_interval_seconds=30,
-    description="Requests the analysis assets whose automation condition is true: after a harvest, the dedup "
-                "set and everything downstream of it, in one run.",
+    description="Requests the analysis assets whose automation condition is true: on a new instance the "
+                "classifier's training; after a harvest, the dedup set and everything downstream, in one run.",
 )
 
 

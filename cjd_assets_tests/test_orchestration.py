@@ -45,6 +45,14 @@ def _settled(defs, instance):
     return dg.evaluate_automation_conditions(defs, instance).cursor
 
 
+def test_a_new_deployment_trains_the_classifier_and_waits_for_a_harvest(defs):
+    with dg.DagsterInstance.ephemeral() as instance:
+        first = dg.evaluate_automation_conditions(defs, instance)
+        second = dg.evaluate_automation_conditions(defs, instance, cursor=first.cursor)
+    assert _requested(first) == CLASSIFIER_BRANCH_ROOTS
+    assert second.total_requested == 0  # requested once, not at every tick
+
+
 def test_a_harvest_refreshes_the_analysis_but_not_the_classifier(defs):
     with dg.DagsterInstance.ephemeral() as instance:
         cursor = _settled(defs, instance)
