@@ -106,7 +106,9 @@ def test_daily_crawl_is_a_schedule_in_beijing_time(defs, tmp_path):
     assert (schedule.cron_schedule, schedule.execution_timezone) == ("0 2 * * *", "Asia/Shanghai")
     assert schedule.job_name == "harvest_job"
     tick = datetime(2026, 3, 1, 2, 0, tzinfo=ZoneInfo(CRAWL_TIMEZONE))
-    with dg.instance_for_test() as instance:  # a schedule's context needs an instance it can refer to
+    # a schedule's context needs an instance it can refer to; in tmp_path, which outlives the test, because
+    # Dagster keeps the last instance's storage as the current one for later definitions loads
+    with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
         crawler = CrawlerSettings(seed_urls=["https://jobs.51job.com/"])
         requests = [daily_crawl_schedule(dg.build_schedule_context(
             instance=instance, scheduled_execution_time=tick, resources={"crawler": crawler})) for _ in range(2)]
