@@ -22,8 +22,28 @@ def _instance():
 
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(data_dir() / "dagster_home")))
     home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").touch()
-    return dg.DagsterInstance.get()
+    config = home / "dagster.yaml"
+    if not config.exists() or not config.read_text(encoding="utf-8").strip():
+        # the DuckDB pool's limit, so runs the UI launches later on this home write one at a time
+        config.write_text((Path(__file__).parent / "data" / "dagster_instance.yaml").read_text(encoding="utf-8"),
+                          encoding="utf-8")
+    instance = dg.DagsterInstance.get()
+    _free_abandoned_pool_slots(instance)
+    return instance
+
+
+def _free_abandoned_pool_slots(instance) -> None:
+    """Slots of the DuckDB pool still held by runs that are over (a killed `cjd`, a crashed worker): with no
+    daemon to free them, the next run would wait for them for ever."""
+    from cjd_assets.jobs import DUCKDB_POOL
+
+    storage = instance.event_log_storage
+    if not storage.supports_global_concurrency_limits or DUCKDB_POOL not in storage.get_concurrency_keys():
+        return
+    for run_id in storage.get_concurrency_info(DUCKDB_POOL).active_run_ids:
+        run = instance.get_run_by_id(run_id)
+        if run is None or run.is_finished:
+            storage.free_concurrency_slots_for_run(run_id)
 
 
 # ERROR-severity checks that failed in this command's runs; main() exits non-zero when any did.
@@ -52,14 +72,15 @@ def _run(defs, job: str, instance, partition_key: str | None = None) -> None:
         run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
     )
     took = time.monotonic() - started
+    failed_checks = _failed_error_checks(result)
+    for line in failed_checks:
+        print(f"[cjd] FAILED CHECK (ERROR) {line}", file=sys.stderr)
     if not result.success:
+        # a failed blocking check fails its step, and the steps downstream do not run
         failed = [e for e in result.all_events if e.is_step_failure]
         for e in failed:
             print(f"  step {e.step_key} failed: {e.event_specific_data.error.message.strip()}", file=sys.stderr)
         raise SystemExit(f"{job} failed (run {result.run_id}); see the Dagster UI for the full log")
-    failed_checks = _failed_error_checks(result)
-    for line in failed_checks:
-        print(f"[cjd] FAILED CHECK (ERROR) {line}", file=sys.stderr)
     _FAILED_CHECKS.extend(failed_checks)
     status = f"{len(failed_checks)} ERROR check(s) FAILED" if failed_checks else "ok"
     print(f"[cjd] {job}{' ' + partition_key if partition_key else ''}: {status} in {took:.1f}s "

@@ -20,7 +20,7 @@ HARVEST_ASSET = dg.AssetKey("raw_postings")  # the last asset of a harvest: mate
 
 
 def crawl_partition_key(now: datetime | None = None) -> str:
-    now = now or datetime.now(timezone.utc)
+    now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)  # a schedule's tick is in Beijing time
     return CRAWL_PREFIX + now.strftime("%Y%m%dT%H%M%S")
 
 

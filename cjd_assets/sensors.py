@@ -1,4 +1,6 @@
-"""Sensors: new harvest files become partitions and runs; finished harvests refresh the analysis."""
+"""Sensors and schedules: new harvest files become partitions and runs; a daily schedule crawls the boards.
+
+What follows a harvest (the analysis) is declarative automation, set in `definitions.py`."""
 
 import json
 import time
@@ -7,7 +9,7 @@ from pathlib import Path
 import dagster as dg
 
 from cjd_assets.harvest import landing as ld
-from cjd_assets.jobs import analysis_job, harvest_job
+from cjd_assets.jobs import harvest_job
 from cjd_assets.partitions import HARVEST_ASSET, crawl_partition_key, file_keys_by_digest, file_partition_key, harvests
 from cjd_assets.resources import CrawlerSettings, Lake
 
@@ -110,33 +112,20 @@ def harvest_file_sensor(context: dg.SensorEvaluationContext, lake: Lake) -> dg.S
     )
 
 
-@dg.sensor(job=harvest_job, minimum_interval_seconds=24 * 3600, default_status=dg.DefaultSensorStatus.STOPPED)
-def daily_crawl_sensor(context: dg.SensorEvaluationContext, crawler: CrawlerSettings) -> dg.SensorResult:
-    """Once a day, a new crawl partition of the configured boards (turn it on in the UI once seeds are set)."""
+# 02:00 Beijing time: the boards' overnight quiet. A schedule, not a sensor: ticks keep to the clock.
+CRAWL_CRON = "0 2 * * *"
+CRAWL_TIMEZONE = "Asia/Shanghai"
+
+
+@dg.schedule(job=harvest_job, cron_schedule=CRAWL_CRON, execution_timezone=CRAWL_TIMEZONE,
+             default_status=dg.DefaultScheduleStatus.STOPPED)
+def daily_crawl_schedule(context: dg.ScheduleEvaluationContext, crawler: CrawlerSettings):
+    """Every day at 02:00 (Asia/Shanghai), a new crawl partition of the configured boards, keyed by the tick's
+    time, so a tick evaluated twice requests one run (turn it on in the UI once seeds are set)."""
     if not crawler.seed_urls:
-        return dg.SensorResult(skip_reason="no crawl seeds configured (CJD_CRAWL_SEEDS)")
-    key = crawl_partition_key()
-    return dg.SensorResult(
-        run_requests=[dg.RunRequest(run_key=key, partition_key=key)],
-        dynamic_partitions_requests=[harvests.build_add_request([key])],
-    )
-
-
-@dg.run_status_sensor(
-    run_status=dg.DagsterRunStatus.SUCCESS,
-    monitored_jobs=[harvest_job],
-    request_job=analysis_job,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-)
-def analysis_after_harvest(context: dg.RunStatusSensorContext):
-    """A finished harvest refreshes the dedup set and everything downstream, unless a refresh is already
-    queued (it will see this harvest too: downstream stages read every partition)."""
-    queued = context.instance.get_runs_count(
-        dg.RunsFilter(
-            job_name=analysis_job.name,
-            statuses=[dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED],
-        )
-    )
-    if queued:
-        return dg.SkipReason("an analysis run is already queued")
-    return dg.RunRequest(run_key=f"after-{context.dagster_run.run_id}")
+        return dg.SkipReason("no crawl seeds configured (CJD_CRAWL_SEEDS)")
+    key = crawl_partition_key(context.scheduled_execution_time)
+    # schedules cannot return partition requests: register the partition here (idempotent)
+    if not context.instance.has_dynamic_partition(harvests.name, key):
+        context.instance.add_dynamic_partitions(harvests.name, [key])
+    return dg.RunRequest(run_key=key, partition_key=key)

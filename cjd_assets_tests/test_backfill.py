@@ -1,12 +1,15 @@
 """Operating at scale: parallel backfills of harvest partitions, and incremental downstream stages.
 
-Eight file harvests run at once under the multiprocess executor (each step its own process, all writing
-one DuckDB file); then new harvests and rule or model changes re-run only what they must.
+Three file harvests run at once under the multiprocess executor (each run its own process, each step a
+process of its own, all writing one DuckDB file); then new harvests and rule or model changes re-run only
+what they must. Each of those later tests starts from its own copy of the backfilled state (warehouse,
+lake and Dagster instance), so none depends on another.
 """
 
 import multiprocessing
-from datetime import date
+import shutil
 from concurrent.futures import ProcessPoolExecutor
+from datetime import date
 
 import dagster as dg
 import duckdb
@@ -22,7 +25,7 @@ from cjd_assets.resources import default_resources
 
 pytestmark = pytest.mark.slow
 
-PARTS = 8
+PARTS = 3  # concurrent runs: enough for several writers at once, without a process per core many times over
 PER_PART = 30
 
 
@@ -31,34 +34,30 @@ def _latest(instance, asset: str) -> dict:
     return {k: v.value for k, v in event.asset_materialization.metadata.items()}
 
 
-@pytest.fixture(scope="module")
-def env(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("backfill")
-    corpus = generate_corpus(PARTS * PER_PART + PER_PART, seed=11)
-    ann, texts = write_demo_annotations(corpus, tmp / "demo", seed=11)
-    postings = pl.read_parquet(texts)
-    landing = tmp / "landing"
-    landing.mkdir()
-    mp = pytest.MonkeyPatch()
-    for k, v in {"CJD_DUCKDB": str(tmp / "cjd.duckdb"), "CJD_LAKE_DIR": str(tmp / "lake"),
-                 "CJD_LANDING_DIR": str(landing), "CJD_ANNOTATIONS": str(ann),
-                 "CJD_ANNOTATION_TEXTS": str(texts), "CJD_BOOTSTRAP": "20"}.items():
-        mp.setenv(k, v)
-    (tmp / "dagster_home").mkdir()
-    with dg.instance_for_test(temp_dir=str(tmp / "dagster_home")) as instance:
-        yield {"tmp": tmp, "postings": postings, "landing": landing, "instance": instance}
-    mp.undo()
+def _environment(root) -> dict[str, str]:
+    return {"CJD_DUCKDB": str(root / "cjd.duckdb"), "CJD_LAKE_DIR": str(root / "lake"),
+            "CJD_LANDING_DIR": str(root / "landing"), "CJD_ANNOTATIONS": str(root / "demo" / "annotations.jsonl"),
+            "CJD_ANNOTATION_TEXTS": str(root / "demo" / "postings.parquet"), "CJD_BOOTSTRAP": "20"}
 
 
-def _land(env, i: int) -> str:
+def _land(root, postings: pl.DataFrame, i: int) -> str:
     name = f"harvest_{i:02d}.parquet"
-    env["postings"].slice(i * PER_PART, PER_PART).write_parquet(env["landing"] / name)
-    return landed_partition_key(env["landing"] / name)
+    postings.slice(i * PER_PART, PER_PART).write_parquet(root / "landing" / name)
+    return landed_partition_key(root / "landing" / name)
 
 
 def _analysis(instance) -> None:
     defs = build_definitions(default_resources())
     assert defs.resolve_job_def("analysis_job").execute_in_process(instance=instance).success
+
+
+def _refresh(instance, *targets: str) -> None:
+    """What automation runs after a harvest, as far as `targets`: the analysis assets upstream of them with
+    the classifier as trained (labels unchanged, no retraining)."""
+    defs = build_definitions(default_resources())
+    selection = (dg.AssetSelection.assets(*targets).upstream() - dg.AssetSelection.groups("harvest")
+                 - dg.AssetSelection.assets("annotations", "job_classifier")).required_multi_asset_neighbors()
+    assert dg.materialize(defs.assets, selection=selection, instance=instance, resources=default_resources()).success
 
 
 def _run_partition(instance_ref, key: str):
@@ -70,40 +69,66 @@ def _run_partition(instance_ref, key: str):
 
 
 @pytest.fixture(scope="module")
-def backfilled(env):
-    instance = env["instance"]
-    keys = [_land(env, i) for i in range(PARTS)]
-    instance.add_dynamic_partitions(harvests.name, keys)
-    # All eight runs at once, each under the multiprocess executor (every step a process of its own).
-    with ProcessPoolExecutor(max_workers=PARTS, mp_context=multiprocessing.get_context("spawn")) as pool:
-        outcomes = list(pool.map(_run_partition, [instance.get_ref()] * PARTS, keys))
-    _analysis(instance)
-    return keys, outcomes
+def backfilled(tmp_path_factory):
+    """PARTS harvests backfilled at once, then the analysis: the state the later tests copy."""
+    root = tmp_path_factory.mktemp("backfill")
+    corpus = generate_corpus(PARTS * PER_PART + PER_PART, seed=11)
+    ann, texts = write_demo_annotations(corpus, root / "demo", seed=11)
+    assert (str(ann), str(texts)) == (_environment(root)["CJD_ANNOTATIONS"], _environment(root)["CJD_ANNOTATION_TEXTS"])
+    postings = pl.read_parquet(texts)
+    (root / "landing").mkdir()
+    (root / "dagster_home").mkdir()
+    mp = pytest.MonkeyPatch()
+    for k, v in _environment(root).items():
+        mp.setenv(k, v)
+    try:
+        with dg.instance_for_test(temp_dir=str(root / "dagster_home")) as instance:
+            keys = [_land(root, postings, i) for i in range(PARTS)]
+            instance.add_dynamic_partitions(harvests.name, keys)
+            # All runs at once, each under the multiprocess executor (every step a process of its own).
+            with ProcessPoolExecutor(max_workers=PARTS, mp_context=multiprocessing.get_context("spawn")) as pool:
+                outcomes = list(pool.map(_run_partition, [instance.get_ref()] * PARTS, keys))
+            _analysis(instance)
+    finally:
+        mp.undo()
+    return {"root": root, "keys": keys, "outcomes": outcomes, "postings": postings}
+
+
+@pytest.fixture
+def state(backfilled, tmp_path, monkeypatch):
+    """A copy of the backfilled warehouse, lake and Dagster instance for one test."""
+    root = tmp_path / "state"
+    shutil.copytree(backfilled["root"], root)
+    for k, v in _environment(root).items():
+        monkeypatch.setenv(k, v)
+    with dg.instance_for_test(temp_dir=str(root / "dagster_home")) as instance:
+        yield {"root": root, "instance": instance, "postings": backfilled["postings"]}
 
 
 def test_parallel_backfill_has_no_failed_step(backfilled):
-    keys, outcomes = backfilled
+    outcomes = backfilled["outcomes"]
+    assert len(outcomes) == PARTS
     assert all(ok for ok, _ in outcomes), outcomes
     assert all(not failed for _, failed in outcomes)
 
 
-def test_parallel_backfill_row_counts(env, backfilled):
-    keys, _ = backfilled
-    with duckdb.connect(str(env["tmp"] / "cjd.duckdb"), read_only=True) as con:
+def test_parallel_backfill_row_counts(state, backfilled):
+    keys = backfilled["keys"]
+    with duckdb.connect(str(state["root"] / "cjd.duckdb"), read_only=True) as con:
         per_part = dict(con.execute("SELECT harvest_id, count(*) FROM raw_postings GROUP BY 1").fetchall())
         primaries = con.execute("SELECT count(*) FROM deduplicated_postings WHERE is_primary").fetchall()[0][0]
     assert per_part == {k: PER_PART for k in keys}
     assert primaries == PARTS * PER_PART
-    assert _latest(env["instance"], "classified_postings")["classified_this_run"] == PARTS * PER_PART
+    assert _latest(state["instance"], "classified_postings")["classified_this_run"] == PARTS * PER_PART
 
 
-def test_new_partition_classifies_only_new_postings(env, backfilled):
-    instance = env["instance"]
-    key = _land(env, PARTS)
+def test_new_partition_classifies_only_new_postings(state):
+    instance = state["instance"]
+    key = _land(state["root"], state["postings"], PARTS)
     instance.add_dynamic_partitions(harvests.name, [key])
     defs = build_definitions(default_resources())
     assert defs.resolve_job_def("harvest_job").execute_in_process(partition_key=key, instance=instance).success
-    _analysis(instance)
+    _refresh(instance, "classified_postings", "normalized_postings")
     classified = _latest(instance, "classified_postings")
     normalized = _latest(instance, "normalized_postings")
     assert classified["classified_this_run"] == PER_PART
@@ -111,35 +136,36 @@ def test_new_partition_classifies_only_new_postings(env, backfilled):
     assert normalized["normalized_this_run"] == PER_PART
 
 
-def test_rule_change_renormalizes_without_reclassifying(env, backfilled, monkeypatch):
+def test_rule_change_renormalizes_without_reclassifying(state, monkeypatch):
     monkeypatch.setattr(normalize, "NORMALIZE_VERSION", normalize.NORMALIZE_VERSION + "-changed")
-    _analysis(env["instance"])
-    total = _latest(env["instance"], "classified_postings")["dagster/row_count"]
-    assert _latest(env["instance"], "normalized_postings")["normalized_this_run"] == total
-    assert _latest(env["instance"], "classified_postings")["classified_this_run"] == 0
+    _refresh(state["instance"], "classified_postings", "normalized_postings")
+    total = _latest(state["instance"], "classified_postings")["dagster/row_count"]
+    assert total == PARTS * PER_PART
+    assert _latest(state["instance"], "normalized_postings")["normalized_this_run"] == total
+    assert _latest(state["instance"], "classified_postings")["classified_this_run"] == 0
 
 
-def test_two_harvests_a_month_apart_in_the_series_and_the_comparison(env, backfilled):
+def test_two_harvests_a_month_apart_in_the_series_and_the_comparison(state):
     """Demand over time on the demo: harvest A crawled on 10 January 2026 holds postings 0-19; harvest B,
     crawled on 10 February, re-crawls 10-19 and adds 20-34. Neither shows a release date, so the series
     places them by retrieval; the comparison sets the two harvests side by side and counts a posting seen
     in both once in each."""
     import json
 
-    instance = env["instance"]
+    instance = state["instance"]
     keys = []
     for name, rows, crawled in (("a.parquet", range(0, 20), "2026-01-10 10:00:00"),
                                 ("b.parquet", range(10, 35), "2026-02-10 10:00:00")):
-        part = env["postings"][list(rows)].with_columns(
+        part = state["postings"][list(rows)].with_columns(
             pl.lit("").alias("release_date_text"), pl.lit(json.dumps({"crawl_time": crawled})).alias("extra"))
-        part.write_parquet(env["landing"] / name)
-        keys.append(landed_partition_key(env["landing"] / name))
+        part.write_parquet(state["root"] / "landing" / name)
+        keys.append(landed_partition_key(state["root"] / "landing" / name))
     instance.add_dynamic_partitions(harvests.name, keys)
     defs = build_definitions(default_resources())
     for key in keys:
         assert defs.resolve_job_def("harvest_job").execute_in_process(partition_key=key, instance=instance).success
-    _analysis(instance)
-    with duckdb.connect(str(env["tmp"] / "cjd.duckdb"), read_only=True) as con:
+    _refresh(instance, "summary_window_comparison", "summary_ai_share_by_month")
+    with duckdb.connect(str(state["root"] / "cjd.duckdb"), read_only=True) as con:
         cmp = con.sql("SELECT * FROM summary_window_comparison WHERE metric = 'postings'").pl()
         series = con.sql("SELECT month, postings, release_month_share FROM summary_ai_share_by_month "
                              "WHERE breakdown = 'all' AND month >= DATE '2026-01-01'").pl().sort("month")

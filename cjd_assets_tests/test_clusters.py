@@ -21,6 +21,7 @@ from cjd_assets.analysis.clusters import (
     region_of,
     surveillance_by_region,
 )
+from cjd_assets_tests.conftest import is_drawn_png
 
 # id, category, province_zh, province_en, prefecture_zh, prefecture_en, has AI keyword
 POSTINGS = [
@@ -157,13 +158,12 @@ def test_figures_are_pngs(con):
     assert map_bins(3) == (1.0, 2.0, 3.0)
     assert map_bins(47) == (2.0, 9.0, 24.0)
     assert map_bins(1302) == (65.0, 260.0, 650.0)
-    pytest.importorskip("cjd_assets.report.figures")
     for png in (
         figure_cluster_map(ai_related_by_province(con), "AI-related postings by province"),
         figure_cluster_cities(ai_related_by_city(con), "Top cities"),
         figure_cluster_cities(defense_by_city(con, population="all").head(0), "none"),
     ):
-        assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 2000
+        assert is_drawn_png(png)
 
 
 def test_regions_file_matches_the_official_extents():

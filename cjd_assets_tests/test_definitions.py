@@ -20,6 +20,10 @@ DESIGN_EDGES = {
     ("annotations", "job_classifier"),
     ("job_classifier", "classified_postings"),
     ("classified_postings", "ai_keyword_postings"),
+    # tables written beside another one in the same step are declared outputs of that step
+    ("raw_pages", "quarantined_pages"),
+    ("classified_postings", "classifier_corrected_counts"),
+    ("job_classifier", "classifier_confusion"),
 }
 
 
@@ -66,13 +70,22 @@ def test_every_asset_documented_and_grouped():
         assert spec.group_name and spec.group_name != "default", spec.key
 
 
-def test_build_definitions_takes_resources(tmp_path):
-    from cjd_assets.resources import Warehouse, default_resources
+def test_build_definitions_takes_resources(tmp_path, monkeypatch):
+    """The resources a caller passes are the ones the code location runs with (the CLI and the tests rely on
+    it); without any, they come from the environment, read when the definitions are built."""
+    from cjd_assets.resources import Lake, default_resources
 
-    res = default_resources(database=str(tmp_path / "x.duckdb"))
-    d = build_definitions(res)
-    assert d.resolve_job_def("harvest_job") is not None
-    assert isinstance(res["warehouse"], Warehouse)
+    res = {**default_resources(database=str(tmp_path / "x.duckdb")),
+           "lake": Lake(directory=str(tmp_path / "lake"), landing_directory=str(tmp_path / "landing"))}
+    passed = build_definitions(res).resources
+    assert passed["warehouse"].database == str(tmp_path / "x.duckdb")
+    assert passed["lake"].directory == str(tmp_path / "lake")
+    monkeypatch.setenv("CJD_DUCKDB", str(tmp_path / "env.duckdb"))
+    monkeypatch.setenv("CJD_LAKE_DIR", str(tmp_path / "env-lake"))
+    from_env = build_definitions().resources
+    assert from_env["warehouse"].database == str(tmp_path / "env.duckdb")
+    assert from_env["lake"].directory == str(tmp_path / "env-lake")
+    assert set(from_env) == {"warehouse", "lake", "crawler", "classifier_settings", "report_settings"}
 
 
 def test_dagster_definitions_validate():
@@ -94,4 +107,8 @@ def test_summaries_and_clusters_read_the_analysis_view():
             assert "analysis_postings" in parents, name
             assert parents <= {"analysis_postings", "salary_predictions", "employer_tags"}, (name, parents)
     report = {p.to_user_string() for p in graph.get(dg.AssetKey("summary_report")).parent_keys}
-    assert report and all(p.startswith(("summary_", "clusters_")) for p in report)
+    # the report renders the stored summary and cluster tables and the classifier's stored test scores
+    assert {p for p in report if not p.startswith(("summary_", "clusters_"))} == {"classifier_evaluation",
+                                                                                  "classifier_confusion"}
+    assert {k.to_user_string() for k in graph.get_all_asset_keys()
+            if k.to_user_string().startswith("summary_") and k.to_user_string() != "summary_report"} <= report

@@ -13,60 +13,16 @@ import duckdb
 import polars as pl
 import pytest
 
-from cjd_assets.definitions import build_definitions
-from cjd_assets.demo.board import DemoBoard
-from cjd_assets.demo.corpus import generate_corpus, write_demo_annotations
-from cjd_assets.partitions import harvests
-from cjd_assets.resources import ClassifierSettings, CrawlerSettings, Lake, ReportSettings, Warehouse
+from cjd_assets.resources import ClassifierSettings, ReportSettings
+from cjd_assets_tests.conftest import DEMO_POSTINGS as N_POSTINGS
 
 pytestmark = pytest.mark.slow
 
-N_POSTINGS = 160
-
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("e2e")
-    corpus = generate_corpus(N_POSTINGS, seed=7)
-    ann, texts = write_demo_annotations(corpus, tmp / "demo", seed=7)
-    instance = dg.DagsterInstance.ephemeral()
-    db = str(tmp / "cjd.duckdb")
-    with DemoBoard(corpus) as board:
-        resources = {
-            "warehouse": Warehouse(database=db),
-            "lake": Lake(directory=str(tmp / "lake"), landing_directory=str(tmp / "landing")),
-            "crawler": CrawlerSettings(
-                seed_urls=board.seed_urls(), proxy=board.address, per_host_rate=500.0, per_host_concurrency=8,
-                max_attempts=2, timeout_s=10.0,
-            ),
-            "classifier_settings": ClassifierSettings(
-                annotation_paths=[str(ann)], annotation_texts_path=str(texts), bootstrap_samples=50
-            ),
-            "report_settings": ReportSettings(min_province_n=5),
-        }
-        defs = build_definitions(resources)
-        key = "crawl-20260101T000000"
-        instance.add_dynamic_partitions(harvests.name, [key])
-        harvest = defs.resolve_job_def("harvest_job")
-        assert harvest.execute_in_process(partition_key=key, instance=instance).success
-        first = _snapshot(db, ["raw_pages", "raw_postings", "quarantined_pages"])
-        # Re-materializing the same partition must replace, never duplicate.
-        assert harvest.execute_in_process(partition_key=key, instance=instance).success
-        second = _snapshot(db, ["raw_pages", "raw_postings", "quarantined_pages"])
-        analysis = defs.resolve_job_def("analysis_job").execute_in_process(instance=instance)
-        assert analysis.success
-    return {"db": db, "corpus": corpus, "first": first, "second": second, "instance": instance,
-            "defs": defs, "lake": tmp / "lake", "board_expected": board.expected_postings()}
-
-
-def _snapshot(db: str, tables: list[str]) -> dict[str, pl.DataFrame]:
-    with duckdb.connect(db, read_only=True) as con:
-        out = {}
-        for t in tables:
-            columns = [c[0] for c in con.execute(f"DESCRIBE {t}").fetchall()]
-            select = "* EXCLUDE (pipeline_date_updated)" if "pipeline_date_updated" in columns else "*"
-            out[t] = pl.from_arrow(con.sql(f"SELECT {select} FROM {t}").to_arrow_table()).sort(pl.all())
-        return out
+def demo_run(demo_pipeline):
+    """The session's demo pipeline (conftest): crawled, re-crawled and analysed once, read-only here."""
+    return demo_pipeline
 
 
 def _q(db: str, sql: str):
@@ -122,9 +78,30 @@ def test_table1_totals_equal_primary_count(demo_run):
     by_cat = dict(rows)
     assert by_cat.pop("TOTAL") == N_POSTINGS
     assert sum(by_cat.values()) == N_POSTINGS
-    # The demo corpus is labelled: the classifier should find the big categories roughly where they are.
-    truth = demo_run["corpus"]["label"].value_counts()
-    assert set(by_cat) >= set(truth["label"].to_list())
+
+
+def test_classifier_finds_the_demo_labels(demo_run):
+    """The demo corpus is labelled: the crawled, deduplicated postings classified end to end carry mostly the
+    label they were generated with (joined back by board and job id), and no big category goes missing."""
+    from cjd_assets.dedup import normalize_url
+    from cjd_assets.demo.board import variant_urls
+
+    corpus = demo_run["corpus"]
+    labels = corpus.select(source=pl.col("board"), truth=pl.col("label"), posting_key=pl.Series([
+        normalize_url(variant_urls(r["board"], r["job_id"], r["city_slug"], 1)[0])[1]
+        for r in corpus.iter_rows(named=True)]))
+    with duckdb.connect(demo_run["db"], read_only=True) as con:
+        got = con.sql("""SELECT d.source, d.posting_key, c.job_category_pr FROM deduplicated_postings d
+                         JOIN classified_postings c USING (id) WHERE d.is_primary""").pl()
+    joined = got.join(labels, on=["source", "posting_key"], how="inner")
+    assert joined.height == N_POSTINGS
+    agreement = (joined["job_category_pr"] == joined["truth"]).mean()
+    assert agreement >= 0.8, agreement
+    truth = joined["truth"].value_counts()
+    predicted = dict(joined["job_category_pr"].value_counts().iter_rows())
+    for label, n in truth.iter_rows():
+        if n >= 20:  # precision-tuned thresholds under-predict the technical teams somewhat, never by half
+            assert 0.5 * n <= predicted.get(label, 0) <= 1.5 * n, (label, n, predicted)
 
 
 def test_keyword_rows_only_from_technical_teams(demo_run):
@@ -142,24 +119,24 @@ def test_every_asset_materialized(demo_run):
         assert instance.get_latest_materialization_event(key) is not None, key
 
 
-def test_predicted_pay_stays_apart_from_stated_pay(demo_run):
+def test_predicted_pay_stays_apart_from_stated_pay(demo_run, demo_copy):
     """Default summaries use stated pay whatever the prediction asset holds; the fill option is labelled."""
     from cjd_assets.assets.summaries import PAY_BASIS_FILLED, PAY_BASIS_STATED, summary_assets
 
-    db = demo_run["db"]
-    stated_before = _q(db, "SELECT * FROM summary_table3_salary ORDER BY category")
+    db = demo_copy["db"]
+    stated_before = _rows(db, "summary_table3_salary")
     norm_before = _q(db, "SELECT sum(salary_minimum_annual_value_norm), count(salary_minimum_annual_value_norm) "
                          "FROM normalized_postings")
     n_pred, n_stated, n_missing = _q(db, """SELECT count(*), count(*) FILTER (WHERE n.salary_status_norm = 'stated'),
         count(*) FILTER (WHERE n.salary_minimum_annual_value_norm IS NULL AND n.salary_exact_annual_value_norm IS NULL)
         FROM salary_predictions p JOIN normalized_postings n USING (id)""")[0]
     assert n_pred == N_POSTINGS and 0 < n_stated < N_POSTINGS and n_missing > 0
-    assert all(r[-1] == PAY_BASIS_STATED for r in stated_before)
+    assert all(r[-1] == PAY_BASIS_STATED for r in _q(db, "SELECT pay_basis FROM summary_table3_salary"))
 
     table3 = next(a for a in summary_assets if a.key.to_user_string() == "summary_table3_salary")
-    resources = dict(demo_run["defs"].resources)
+    resources = dict(demo_copy["resources"])
     resources["report_settings"] = ReportSettings(min_province_n=5, fill_missing_pay=True)
-    assert dg.materialize([table3], resources=resources, instance=demo_run["instance"]).success
+    assert dg.materialize([table3], resources=resources, instance=demo_copy["instance"]).success
     filled = _q(db, "SELECT category, n_min, postings, pay_basis FROM summary_table3_salary ORDER BY category")
     # Every posting now has a (stated or predicted) minimum, and the table says so.
     assert all(r[1] == r[2] and r[3] == PAY_BASIS_FILLED for r in filled)
@@ -167,31 +144,39 @@ def test_predicted_pay_stays_apart_from_stated_pay(demo_run):
                   "FROM normalized_postings") == norm_before
 
     resources["report_settings"] = ReportSettings(min_province_n=5)
-    assert dg.materialize([table3], resources=resources, instance=demo_run["instance"]).success
-    assert _q(db, "SELECT * FROM summary_table3_salary ORDER BY category") == stated_before
+    assert dg.materialize([table3], resources=resources, instance=demo_copy["instance"]).success
+    assert _rows(db, "summary_table3_salary") == stated_before
 
-def test_annotators_sample_round_trip(demo_run, tmp_path, monkeypatch):
+
+def _rows(db: str, table: str) -> list[tuple]:
+    """A table's rows in order, without the time it was written."""
+    dated = "pipeline_date_updated" in [r[0] for r in _q(db, f"DESCRIBE {table}")]
+    return _q(db, f"SELECT * {'EXCLUDE (pipeline_date_updated)' if dated else ''} FROM {table} ORDER BY ALL")
+
+
+def test_annotators_sample_round_trip(demo_copy, tmp_path, monkeypatch):
     """`cjd export-sample` writes postings to label; labelled, they join the annotations by uid."""
     from cjd_assets.assets.classify import annotations
     from cjd_assets.cli import main
 
-    monkeypatch.setenv("CJD_DUCKDB", demo_run["db"])
+    db = demo_copy["db"]
+    monkeypatch.setenv("CJD_DUCKDB", db)
     main(["export-sample", "12", str(tmp_path / "sample.csv"), "--seed", "3"])
     sample = pl.read_csv(tmp_path / "sample.csv")
     assert sample.height == 12 and sample["uid"].is_unique().all()
     sample.with_columns(label=pl.lit("COMMERCIAL"), confidence=pl.lit("high")).write_csv(tmp_path / "labelled.csv")
 
-    resources = dict(demo_run["defs"].resources)
+    resources = dict(demo_copy["resources"])
     settings = resources["classifier_settings"]
-    before = _q(demo_run["db"], "SELECT count(*) FROM annotations")[0][0]
+    before = _q(db, "SELECT count(*) FROM annotations")[0][0]
     resources["classifier_settings"] = ClassifierSettings(
         annotation_paths=[*settings.annotation_paths, str(tmp_path / "labelled.csv")],
         annotation_texts_path=settings.annotation_texts_path + "," + str(tmp_path / "sample.texts.parquet"),
     )
-    assert dg.materialize([annotations], resources=resources, instance=demo_run["instance"]).success
-    rows = _q(demo_run["db"], "SELECT count(*), count(*) FILTER (WHERE label = 'COMMERCIAL' AND "
-                              "uid IN (SELECT uid FROM read_csv('" + str(tmp_path / "labelled.csv") + "'))) "
-                              "FROM annotations")[0]
+    assert dg.materialize([annotations], resources=resources, instance=demo_copy["instance"]).success
+    rows = _q(db, "SELECT count(*), count(*) FILTER (WHERE label = 'COMMERCIAL' AND "
+                  "uid IN (SELECT uid FROM read_csv('" + str(tmp_path / "labelled.csv") + "'))) "
+                  "FROM annotations")[0]
     # export-sample skips postings already labelled, so all 12 are new
     assert rows[0] == before + 12 and rows[1] == 12
     # the trained model picked them: its prediction and why each was picked sit beside the texts
@@ -199,30 +184,34 @@ def test_annotators_sample_round_trip(demo_run, tmp_path, monkeypatch):
     assert picked.height == 12 and set(picked["picked"]) <= {"uncertain", "random"}
     assert picked["predicted"].is_not_null().all()
 
-def test_bert_backend_through_the_asset_code_path(demo_run, tmp_path):
+
+def test_bert_backend_through_the_asset_code_path(demo_run, demo_copy, tmp_path):
     """A tiny BERT built locally (no download) trains, saves, loads and classifies through the same
     assets; the classification branch re-runs while normalization keeps its rows."""
     from cjd_assets.assets.classify import classified_postings, classifier_evaluation, job_classifier
     from cjd_assets.classify import build_tiny_bert
 
     corpus = demo_run["corpus"]
+    db = demo_copy["db"]
     tiny = build_tiny_bert(tmp_path / "tiny-bert", (corpus["title"] + corpus["company"] + corpus["body"]).to_list())
-    resources = dict(demo_run["defs"].resources)
+    resources = dict(demo_copy["resources"])
     resources["classifier_settings"] = ClassifierSettings(
         backend="bert", model_name_or_path=str(tiny), epochs=1, batch_size=16, max_length=64,
         learning_rate=1e-3, annotation_paths=resources["classifier_settings"].annotation_paths,
         annotation_texts_path=resources["classifier_settings"].annotation_texts_path, bootstrap_samples=20,
     )
-    instance = demo_run["instance"]
-    normalized_before = _q(demo_run["db"], "SELECT count(*), max(pipeline_date_updated) FROM normalized_postings")
+    instance = demo_copy["instance"]
+    normalized_before = _q(db, "SELECT count(*), max(pipeline_date_updated) FROM normalized_postings")
     result = dg.materialize([job_classifier, classifier_evaluation, classified_postings],
                             resources=resources, instance=instance)
     assert result.success
     meta = {k: v.value for k, v in instance.get_latest_materialization_event(
         dg.AssetKey("classified_postings")).asset_materialization.metadata.items()}
     assert meta["classified_this_run"] == N_POSTINGS
-    versions = _q(demo_run["db"], "SELECT DISTINCT model_version FROM classified_postings")
+    versions = _q(db, "SELECT DISTINCT model_version FROM classified_postings")
     assert len(versions) == 1 and versions[0][0].startswith("bert")
-    backend = _q(demo_run["db"], "SELECT backend, model_path FROM job_classifier ORDER BY trained_at DESC LIMIT 1")[0]
+    backend = _q(db, "SELECT backend, model_path FROM job_classifier ORDER BY trained_at DESC LIMIT 1")[0]
     assert backend[0] == "bert" and Path(backend[1], "label_map.json").exists()
-    assert _q(demo_run["db"], "SELECT count(*), max(pipeline_date_updated) FROM normalized_postings") == normalized_before
+    assert _q(db, "SELECT count(*), max(pipeline_date_updated) FROM normalized_postings") == normalized_before
+    # the session's warehouse is untouched: its classifier is still the fast one
+    assert _q(demo_run["db"], "SELECT DISTINCT model_version FROM classified_postings")[0][0].startswith("fast")

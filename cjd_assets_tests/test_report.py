@@ -24,6 +24,7 @@ from cjd_assets.resources import ReportSettings
 from cjd_assets.schema import CATEGORY_NAMES
 from cjd_assets.report.geography import parse_svg_path, province_en, province_shapes, region_of
 from cjd_assets_tests.analysis_fixture import build_analysis_view
+from cjd_assets_tests.conftest import is_drawn_png
 
 SETTINGS = ReportSettings(min_province_n=1)
 SCRIPT_TITLE = '<script>document.title="pwned"</script> 算法工程师'
@@ -308,7 +309,7 @@ def test_map_bins():
 
 
 def _is_png(b: bytes) -> bool:
-    return b[:8] == b"\x89PNG\r\n\x1a\n" and len(b) > 2000
+    return is_drawn_png(b)
 
 
 def test_figures_are_pngs(con):

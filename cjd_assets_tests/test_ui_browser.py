@@ -1,7 +1,7 @@
 """The Dagster UI in a real browser: the webserver on a small materialized demo, driven by headless Chromium.
 
-The fixture materializes a small demo in-process (the e2e test's approach: a generated corpus, the demo
-board, explicit resources) into a persistent Dagster instance in a temporary DAGSTER_HOME, then starts
+The fixture takes the session's demo (conftest `demo_pipeline`: a generated corpus crawled from the demo
+board and analysed in-process into a persistent Dagster instance in a temporary DAGSTER_HOME), then starts
 `dagster-webserver` on that home with the CJD_* variables pointing at the same DuckDB and lake, as a user
 running `dagster dev` after `cjd demo` would. Playwright drives the system Chromium (no `playwright install`).
 Screenshots land in the test's tmp dir.
@@ -20,22 +20,14 @@ import time
 import urllib.request
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import pytest
 
-from cjd_assets.definitions import build_definitions
-from cjd_assets.demo.board import DemoBoard
-from cjd_assets.demo.corpus import generate_corpus, write_demo_annotations
 from cjd_assets.paths import REPO_ROOT
-from cjd_assets.partitions import harvests
-from cjd_assets.resources import ClassifierSettings, CrawlerSettings, Lake, ReportSettings, Warehouse
 from cjd_assets_tests.test_report_browser import screenshot_dir
 
 pytestmark = pytest.mark.slow
 
-N_POSTINGS = 120
-HARVEST_KEY = "crawl-20260101T000000"
 SERVER_START_TIMEOUT_S = 120
 UI_TIMEOUT_MS = 45_000
 CHROMIUM_ARGS = [
@@ -57,38 +49,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _materialize_demo(tmp: Path) -> dict:
-    """harvest_job for one crawl partition and analysis_job, recorded in a persistent instance at tmp/dagster_home."""
-    home = tmp / "dagster_home"
-    home.mkdir()
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
-    corpus = generate_corpus(N_POSTINGS, seed=11)
-    ann, texts = write_demo_annotations(corpus, tmp / "demo", seed=11)
-    db = tmp / "cjd.duckdb"
-    lake, landing = tmp / "lake", tmp / "landing"
-    instance = dg.DagsterInstance.from_config(str(home))
-    try:
-        with DemoBoard(corpus) as board:
-            resources = {
-                "warehouse": Warehouse(database=str(db)),
-                "lake": Lake(directory=str(lake), landing_directory=str(landing)),
-                "crawler": CrawlerSettings(seed_urls=board.seed_urls(), proxy=board.address, per_host_rate=500.0,
-                                           per_host_concurrency=8, max_attempts=2, timeout_s=10.0),
-                "classifier_settings": ClassifierSettings(annotation_paths=[str(ann)],
-                                                          annotation_texts_path=str(texts), bootstrap_samples=50),
-                "report_settings": ReportSettings(min_province_n=5),
-            }
-            defs = build_definitions(resources)
-            instance.add_dynamic_partitions(harvests.name, [HARVEST_KEY])
-            assert defs.resolve_job_def("harvest_job").execute_in_process(
-                partition_key=HARVEST_KEY, instance=instance).success
-        assert defs.resolve_job_def("analysis_job").execute_in_process(instance=instance).success
-    finally:
-        instance.dispose()
+def _demo_environment(demo: dict) -> dict:
+    """The session's demo pipeline (conftest: harvest_job for one crawl partition and analysis_job, recorded in
+    a persistent instance) as the variables a user running `dg dev` after `cjd demo` would have set."""
+    lake = Path(demo["lake"])
     return {
-        "DAGSTER_HOME": str(home), "CJD_DUCKDB": str(db), "CJD_LAKE_DIR": str(lake),
-        "CJD_LANDING_DIR": str(landing), "CJD_DATA_DIR": str(tmp), "CJD_ANNOTATIONS": str(ann),
-        "CJD_ANNOTATION_TEXTS": str(texts), "CJD_MIN_PROVINCE_N": "5",
+        "DAGSTER_HOME": str(demo["home"]), "CJD_DUCKDB": demo["db"], "CJD_LAKE_DIR": str(lake),
+        "CJD_LANDING_DIR": str(lake.parent / "landing"), "CJD_DATA_DIR": str(lake.parent),
+        "CJD_ANNOTATIONS": str(demo["annotations"]), "CJD_ANNOTATION_TEXTS": str(demo["texts"]),
+        "CJD_MIN_PROVINCE_N": "5",
     }
 
 
@@ -108,13 +77,13 @@ def _wait_for_server(proc: subprocess.Popen, base: str, log: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def ui(tmp_path_factory):
+def ui(demo_pipeline, tmp_path_factory):
     chromium = _chromium()
     if chromium is None:
         pytest.skip("no chromium binary (the project's scripts install Debian's chromium)")
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     tmp = tmp_path_factory.mktemp("ui")
-    env_vars = _materialize_demo(tmp)
+    env_vars = _demo_environment(demo_pipeline)
     with duckdb.connect(env_vars["CJD_DUCKDB"], read_only=True) as con:
         table3_rows = con.execute("SELECT count(*) FROM summary_table3_salary").fetchall()[0][0]
     env = {**os.environ, **env_vars, "DAGSTER_DISABLE_TELEMETRY": "1"}
@@ -195,9 +164,11 @@ def test_asset_graph_shows_the_pipeline(ui):
     page.screenshot(path=str(screenshot_dir() / "ui_summaries_group.png"))
     # A group's graph fits the window: its nodes carry full names and their materialization state.
     # (Node states load after the names: partitioned harvest assets show the filled share of partitions.)
-    for group, names, state in (("harvest", ["raw_pages", "raw_postings"], "100% filled"),
+    for group, names, state in (("harvest", ["raw_pages", "raw_postings", "quarantined_pages"], "100% filled"),
                                 ("classify", ["annotations", "job_classifier", "classifier_evaluation",
-                                              "classified_postings"], "Materialized")):
+                                              "classifier_confusion", "classifier_model_comparison",
+                                              "classifier_learning_curve", "classified_postings",
+                                              "classifier_corrected_counts"], "Materialized")):
         page.goto(f"{base}/locations/cjd_assets/asset-groups/{group}")
         for name in names:
             page.get_by_text(name, exact=True).first.wait_for()
@@ -213,8 +184,11 @@ def test_classified_postings_preview_shows_titles_with_labels(ui):
     page.get_by_text("Latest materialization").first.wait_for()
     _dismiss_community_dialog(page)
     page.get_by_text("preview", exact=True).first.wait_for()
-    page.get_by_text("corrected_counts", exact=True).first.wait_for()
     page.screenshot(path=str(screenshot_dir() / "ui_classified_postings.png"), full_page=True)
+    # the corrected counts are a table of their own, written in the same step
+    page.goto(f"{base}/assets/classifier_corrected_counts")
+    page.get_by_text("Latest materialization").first.wait_for()
+    page.get_by_text("corrected_counts", exact=True).first.wait_for()
 
 
 def test_summary_asset_page_shows_row_count_and_figure(ui):

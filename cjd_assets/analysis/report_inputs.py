@@ -26,7 +26,9 @@ def read_report_inputs(con, settings, failed_checks: list[str] | None = None) ->
         classifier = rows.row(0, named=True) if rows.height else None
 
     def stored(name: str) -> pl.DataFrame | None:
-        return wh.read_frame(con, f"SELECT * FROM {name}") if wh.table_exists(con, name) else None
+        # without the bookkeeping columns every stage's table carries
+        return wh.read_frame(con, f"SELECT * FROM {name}").drop(
+            "model_version", "pipeline_version", "pipeline_date_updated", strict=False) if wh.table_exists(con, name) else None
 
     rules = {k: int(v) for k, v in C.load_employer_rules().group_by("list").len().iter_rows()}
     rules["surveillance_keywords"] = C.load_keyword_rules().height

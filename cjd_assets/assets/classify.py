@@ -10,14 +10,21 @@ import polars as pl
 from cjd_assets import classify
 from cjd_assets import warehouse as wh
 from cjd_assets.assets.dedup import deduplicated_postings
+from cjd_assets.assets import stamp
 from cjd_assets.classify import compare
+from cjd_assets.classify import model as classifier_model
+from cjd_assets.jobs import DUCKDB_POOL
 from cjd_assets.resources import ClassifierSettings, Lake, Warehouse
 from cjd_assets.schema import CATEGORIES, CLASSIFIER_INPUT_COLUMNS, CLASSIFIER_TEXT_COLUMNS, DISTRIBUTION_COLUMNS
 
 BATCH_SIZE = 50_000
 
 
-@dg.asset(group_name="classify", kinds={"duckdb"})
+# The classifier library's version: a change of features, training or prediction re-runs this branch.
+CODE_VERSION = classifier_model.CODE_VERSION
+
+
+@dg.asset(group_name="classify", kinds={"duckdb"}, code_version=CODE_VERSION, pool=DUCKDB_POOL)
 def annotations(warehouse: Warehouse, classifier_settings: ClassifierSettings) -> dg.MaterializeResult:
     """Labelled postings (uid, label per the annotation guideline, confidence) joined to their texts and
     split into train / validation / test, stratified by label and reproducible from the split seed."""
@@ -34,7 +41,7 @@ def annotations(warehouse: Warehouse, classifier_settings: ClassifierSettings) -
     texts = pl.concat([pl.read_parquet(p) for p in texts_paths], how="diagonal_relaxed")
     df, load_report = classify.load_annotations_with_report(paths, texts, seed=classifier_settings.split_seed)
     with warehouse.connection() as con:
-        wh.write_table(con, "annotations", df)
+        wh.write_table(con, "annotations", stamp(df, f"annotations-{CODE_VERSION}"))
     counts = df.group_by("split", "label").len().sort("split", "label")
     return dg.MaterializeResult(
         metadata={
@@ -54,7 +61,8 @@ def annotations(warehouse: Warehouse, classifier_settings: ClassifierSettings) -
     )
 
 
-@dg.asset(deps=[annotations], group_name="classify", kinds={"duckdb", "pytorch"})
+@dg.asset(deps=[annotations], group_name="classify", kinds={"duckdb", "pytorch"}, code_version=CODE_VERSION,
+          pool=DUCKDB_POOL)
 def job_classifier(
     context: dg.AssetExecutionContext, warehouse: Warehouse, lake: Lake, classifier_settings: ClassifierSettings
 ) -> dg.MaterializeResult:
@@ -84,6 +92,7 @@ def job_classifier(
             "metrics_json": [json.dumps(metrics, ensure_ascii=False)],
         }
     )
+    row = stamp(row, f"classify-{model.backend}-{model.version}")
     with warehouse.connection() as con:
         if wh.table_exists(con, "job_classifier"):
             con.execute("DELETE FROM job_classifier WHERE model_version = ?", [model.version])
@@ -124,13 +133,31 @@ def latest_model(con) -> tuple[str, str, dict]:
     return row[0], row[1], json.loads(row[2])
 
 
-@dg.asset(deps=[job_classifier, annotations], group_name="classify", kinds={"duckdb"})
-def classifier_evaluation(warehouse: Warehouse, classifier_settings: ClassifierSettings) -> dg.MaterializeResult:
+def _evaluation_spec(name: str, description: str) -> dg.AssetSpec:
+    return dg.AssetSpec(name, deps=[job_classifier, annotations], group_name="classify", kinds={"duckdb"},
+                        code_version=CODE_VERSION, description=description)
+
+
+@dg.multi_asset(
+    specs=[
+        _evaluation_spec("classifier_evaluation", "Per-class precision, recall, F1 and F0.5 (precision weighted, "
+                         "as the study favours it) of the current classifier on the held-out test split, with "
+                         "its model version."),
+        _evaluation_spec("classifier_confusion", "The current classifier's confusion matrix on the held-out test "
+                         "split: one row per true category, one `predicted_<category>` column per prediction."),
+        _evaluation_spec("classifier_model_comparison", "The classifier beside a plain char 1-3-gram TF-IDF + "
+                         "logistic-regression baseline trained on the same labels in the same run: held-out "
+                         "scores, and cross-validated ones when CJD_EVALUATION_FOLDS >= 2."),
+        _evaluation_spec("classifier_learning_curve", "Held-out macro-F1 of the classifier and the baseline "
+                         "against the number of training labels (empty unless CJD_EVALUATION_FOLDS >= 2)."),
+    ],
+    pool=DUCKDB_POOL,
+)
+def classifier_evaluation(warehouse: Warehouse, classifier_settings: ClassifierSettings):
     """Scores of the current classifier on the held-out test split: accuracy, per-class precision, recall,
-    F1 and F0.5 (precision weighted, as the study favours it), and the confusion matrix; beside it, a plain
-    char 1-3-gram TF-IDF + logistic-regression baseline trained on the same labels in the same run,
+    F1 and F0.5, and the confusion matrix; beside it, a baseline trained on the same labels in the same run,
     cross-validated and held-out (`classifier_model_comparison`), and a learning curve of both
-    (`classifier_learning_curve`: held-out macro-F1 against the number of training labels)."""
+    (`classifier_learning_curve`)."""
     with warehouse.connection() as con:
         version, model_path, metrics = latest_model(con)
         labelled = wh.read_frame(con, "SELECT * FROM annotations")
@@ -157,39 +184,65 @@ def classifier_evaluation(warehouse: Warehouse, classifier_settings: ClassifierS
         folds=classifier_settings.evaluation_folds if fast else 0,
         curve_shares=(0.25, 0.5, 0.75, 1.0) if fast and classifier_settings.evaluation_folds >= 2 else (),
         extra_train=None if pinned is None else labelled.filter(pinned))
-    comparison = report["models"].with_columns(model_version=pl.lit(version))
+    version_tag = f"classify-{model.backend}-{version}"
+    tables = {
+        "classifier_evaluation": per_class,
+        "classifier_confusion": confusion.with_columns(model_version=pl.lit(version)),
+        "classifier_model_comparison": report["models"].with_columns(model_version=pl.lit(version)),
+        "classifier_learning_curve": report["learning_curve"].with_columns(model_version=pl.lit(version)),
+    }
     with warehouse.connection() as con:
-        wh.write_table(con, "classifier_evaluation", per_class)
-        wh.write_table(con, "classifier_confusion", confusion)
-        wh.write_table(con, "classifier_model_comparison", comparison)
-        wh.write_table(con, "classifier_learning_curve", report["learning_curve"].with_columns(
-            model_version=pl.lit(version)))
-    return dg.MaterializeResult(
+        for name, frame in tables.items():
+            wh.write_table(con, name, stamp(frame, version_tag))
+    yield dg.MaterializeResult(
+        asset_key="classifier_evaluation",
         metadata={
             "dagster/row_count": per_class.height,
+            "model_version": version,
             "accuracy": float(metrics["accuracy"]),
             "macro_f1": float(metrics["macro_f1"]),
             "per_class": dg.MetadataValue.md(wh.markdown_preview(per_class.drop("model_version"))),
-            "confusion_matrix": dg.MetadataValue.md(wh.markdown_preview(confusion)),
             "beside_baseline": dg.MetadataValue.md(classify.report_markdown(report)),
-        }
+        },
     )
+    yield dg.MaterializeResult(
+        asset_key="classifier_confusion",
+        metadata={"dagster/row_count": confusion.height, "model_version": version,
+                  "confusion_matrix": dg.MetadataValue.md(wh.markdown_preview(confusion))},
+    )
+    for name in ("classifier_model_comparison", "classifier_learning_curve"):
+        yield dg.MaterializeResult(
+            asset_key=name,
+            metadata={"dagster/row_count": tables[name].height, "model_version": version,
+                      "preview": dg.MetadataValue.md(wh.markdown_preview(tables[name].drop("model_version")))},
+        )
 
 
-@dg.asset(
-    deps=[deduplicated_postings, job_classifier],
-    group_name="classify",
-    kinds={"duckdb"},
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            "classified_postings", deps=[deduplicated_postings, job_classifier], group_name="classify",
+            kinds={"duckdb"}, code_version=CODE_VERSION,
+            description="`job_category_pr` and the five-class probability distribution "
+                        "`job_category0..4_distribution_pr` (TT1, TT2, Product, Commercial, Not AI) of every primary "
+                        "posting, with the model version. Postings whose text and model are unchanged keep their "
+                        "earlier result; only new or changed ones are classified."),
+        dg.AssetSpec(
+            "classifier_corrected_counts", deps=["classified_postings", job_classifier], group_name="classify",
+            kinds={"duckdb"}, code_version=CODE_VERSION,
+            description="Postings per category corrected for the classifier's errors (the test confusion "
+                        "matrix inverted on the predicted counts) with bootstrap intervals and a "
+                        "`correction_reliable` flag; Table 1 shows them beside the raw counts."),
+    ],
     check_specs=[dg.AssetCheckSpec(
-        "every_primary_classified_once", asset="classified_postings",
+        "every_primary_classified_once", asset="classified_postings", blocking=True,
         description="classified_postings has exactly one row per primary posting of deduplicated_postings.")],
+    pool=DUCKDB_POOL,
 )
 def classified_postings(
     context: dg.AssetExecutionContext, warehouse: Warehouse, lake: Lake, classifier_settings: ClassifierSettings
-) -> dg.MaterializeResult:
-    """`job_category_pr` and the five-class probability distribution `job_category0..4_distribution_pr`
-    (TT1, TT2, Product, Commercial, Not AI) of every primary posting, with the model version. Postings
-    whose text and model are unchanged keep their earlier result; only new or changed ones are classified."""
+):
+    """Classifies every new or changed primary posting, then counts the categories corrected for error."""
     with warehouse.connection() as con:
         version, model_path, metrics = latest_model(con)
         model = classify.load_classifier(Path(model_path))
@@ -206,11 +259,8 @@ def classified_postings(
             out = pl.concat(
                 [batch.select("id", "input_hash"), pred.select("job_category_pr", *DISTRIBUTION_COLUMNS)],
                 how="horizontal",
-            ).with_columns(
-                model_version=pl.lit(version),
-                pipeline_version=pl.lit(f"classify-{model.backend}-{version}"),
-                pipeline_date_updated=pl.lit(now),
-            )
+            ).with_columns(model_version=pl.lit(version))
+            out = stamp(out, f"classify-{model.backend}-{version}", now)
             wh.append(con, "classified_postings", out)
             done += batch.height
             context.log.info(f"classified {done:,}/{pending:,}")
@@ -226,10 +276,13 @@ def classified_postings(
         corrected = classify.corrected_counts(
             predicted, metrics["confusion"], n_boot=classifier_settings.bootstrap_samples
         )
-        wh.write_table(con, "classifier_corrected_counts", corrected.with_columns(model_version=pl.lit(version)))
+        wh.write_table(con, "classifier_corrected_counts", stamp(
+            corrected.with_columns(model_version=pl.lit(version)), f"classify-{model.backend}-{version}"))
         preview = wh.read_frame(con, PREVIEW_SQL)
     by_cat = {r["category"]: r["n"] for r in counts.iter_rows(named=True)}
-    return dg.MaterializeResult(
+    ok = classified == primaries == distinct
+    yield dg.MaterializeResult(
+        asset_key="classified_postings",
         metadata={
             "dagster/row_count": classified,
             "model_version": version,
@@ -237,15 +290,24 @@ def classified_postings(
             "reused_from_earlier_runs": classified - done,
             "by_category": {c: int(by_cat.get(c, 0)) for c in CATEGORIES},
             "preview": dg.MetadataValue.md(wh.markdown_preview(preview, max_rows=20, max_chars=50)),
-            "corrected_counts": dg.MetadataValue.md(wh.markdown_preview(_rounded(corrected))),
         },
         check_results=[
             dg.AssetCheckResult(
+                asset_key="classified_postings",
                 check_name="every_primary_classified_once",
-                passed=classified == primaries == distinct,
-                description=None if classified == primaries == distinct else (
+                passed=ok,
+                description=None if ok else (
                     f"{primaries:,} primary postings, {classified:,} classified rows, {distinct:,} distinct ids"),
                 metadata={"primary_postings": primaries, "classified_rows": classified, "distinct_ids": distinct},
             )
         ],
+    )
+    yield dg.MaterializeResult(
+        asset_key="classifier_corrected_counts",
+        metadata={
+            "dagster/row_count": corrected.height,
+            "model_version": version,
+            "bootstrap_samples": classifier_settings.bootstrap_samples,
+            "corrected_counts": dg.MetadataValue.md(wh.markdown_preview(_rounded(corrected))),
+        },
     )

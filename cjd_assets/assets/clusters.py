@@ -7,12 +7,13 @@ import polars as pl
 from cjd_assets import clusters as C
 from cjd_assets import warehouse as wh
 from cjd_assets.assets.dedup import deduplicated_postings
+from cjd_assets.jobs import DUCKDB_POOL
 from cjd_assets.resources import Warehouse
 
 BATCH_SIZE = 200_000
 
 
-@dg.asset(deps=[deduplicated_postings], group_name="clusters", kinds={"duckdb", "polars"})
+@dg.asset(deps=[deduplicated_postings], group_name="clusters", kinds={"duckdb", "polars"}, pool=DUCKDB_POOL)
 def employer_tags(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     """One row per (unique posting, rule that fired): `tag` defense or surveillance, `rule_kind` employer
     (the company name matched a listed defense conglomerate, its institutes and subsidiaries, or a

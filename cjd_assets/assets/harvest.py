@@ -1,5 +1,6 @@
 """Stage 1: raw pages and the postings parsed from them, one `harvests` partition per crawl or file."""
 
+from datetime import datetime, timezone
 from pathlib import Path
 
 import dagster as dg
@@ -7,6 +8,7 @@ import dagster as dg
 from cjd_assets import harvest as hv
 from cjd_assets import lake as object_lake
 from cjd_assets import warehouse as wh
+from cjd_assets.assets import stamp
 from cjd_assets.harvest import landing
 from cjd_assets.partitions import CRAWL_PREFIX, FILE_PREFIX, harvests
 from cjd_assets.resources import CrawlerSettings, Lake, Warehouse
@@ -75,7 +77,7 @@ def raw_pages(
         raise dg.Failure(description=f"Unknown harvest partition {key!r}: keys start with crawl- or file-")
 
     # To DuckDB, or with CJD_LAKE_URL set to the object lake (no DuckDB writer taken: see cjd_assets.lake).
-    object_lake.replace_partition(warehouse.connection, "raw_pages", pages, key)
+    object_lake.replace_partition(warehouse.connection, "raw_pages", stamp(pages, hv.PARSER_VERSION), key)
     states = pages.group_by("crawl_state").len().sort("crawl_state")
     boards = pages.group_by("board").len().sort("len", descending=True)
     return dg.MaterializeResult(
@@ -92,40 +94,48 @@ def raw_pages(
     )
 
 
-@dg.asset(
+def _parsed_spec(name: str, description: str) -> dg.AssetSpec:
+    return dg.AssetSpec(name, deps=[raw_pages], partitions_def=harvests, group_name="harvest", kinds={"duckdb"},
+                        code_version=hv.PARSER_VERSION, description=description)
+
+
+# Outside the DuckDB pool (jobs.py): the parse runs with no connection open and the writes are one short
+# transaction, so backfills of many harvests run side by side.
+@dg.multi_asset(
+    specs=[
+        _parsed_spec("raw_postings", "The study's extracted fields (Appendix A `*_extracted`, `source`, "
+                     "`retrieve_date`) of every posting parsed from one harvest's pages; blocked and failed pages "
+                     "keep their state in `raw_pages`."),
+        _parsed_spec("quarantined_pages", "The pages of one harvest that are not postings (a challenge page, a "
+                     "listing with nothing to parse, a truncated page, a bad export row), each with the reason, "
+                     "so a parser fix can be checked against them without crawling again."),
+    ],
     partitions_def=harvests,
-    deps=[raw_pages],
-    group_name="harvest",
-    kinds={"duckdb"},
-    code_version=hv.PARSER_VERSION,
     check_specs=[dg.AssetCheckSpec(
         "every_page_accounted_for", asset="raw_postings",
         description="Every fetched page of the harvest was either parsed into postings or quarantined with a "
                     "reason: no page is silently lost between raw_pages and raw_postings.")],
 )
-def raw_postings(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
-    """The study's extracted fields (Appendix A `*_extracted`, `source`, `retrieve_date`) of every posting
-    parsed from one harvest's pages. Pages that are not postings go to `quarantined_pages` with a reason;
-    blocked and failed pages keep their state in `raw_pages`."""
+def raw_postings(context: dg.AssetExecutionContext, warehouse: Warehouse):
+    """Parses one harvest's pages into postings and quarantined pages (the partition's rows replaced)."""
     key = context.partition_key
     # Connections stay short (read, then parse with none open, then write): DuckDB has one writer at a
     # time, and parallel backfills of other partitions wait for it.
     pages = object_lake.read_partition(warehouse.connection, "raw_pages", key)
     postings, quarantine = hv.parse_pages(pages, listing_postings=key.startswith(FILE_PREFIX))
-    object_lake.replace_partition(warehouse.connection, "raw_postings", postings, key)
-    object_lake.replace_partition(warehouse.connection, "quarantined_pages", quarantine, key)
+    now = datetime.now(timezone.utc)
+    object_lake.replace_partition(warehouse.connection, "raw_postings", stamp(postings, hv.PARSER_VERSION, now), key)
+    object_lake.replace_partition(warehouse.connection, "quarantined_pages", stamp(quarantine, hv.PARSER_VERSION, now), key)
     states = hv.url_states(pages, quarantine)
     fetched = int((pages["crawl_state"] == "fetched").sum()) if pages.height else 0
     # Listing pages count as parsed (they led to detail pages) though they yield no posting rows.
     accounted = states.get("parsed", 0) + states.get("quarantined", 0) == fetched
     reasons = quarantine.group_by("reason").len() if quarantine.height else None
-    return dg.MaterializeResult(
+    yield dg.MaterializeResult(
+        asset_key="raw_postings",
         metadata={
             "dagster/row_count": postings.height,
             "url_states": states,
-            "quarantine_reasons": {r["reason"]: r["len"] for r in reasons.iter_rows(named=True)}
-            if reasons is not None
-            else {},
             "preview": dg.MetadataValue.md(
                 wh.markdown_preview(
                     postings.select("title_extracted", "company_name_extracted", "salary_extracted",
@@ -135,6 +145,7 @@ def raw_postings(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.
         },
         check_results=[
             dg.AssetCheckResult(
+                asset_key="raw_postings",
                 check_name="every_page_accounted_for",
                 passed=bool(accounted),
                 description=None if accounted else (
@@ -144,4 +155,12 @@ def raw_postings(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.
                           "quarantined": states.get("quarantined", 0)},
             )
         ],
+    )
+    yield dg.MaterializeResult(
+        asset_key="quarantined_pages",
+        metadata={
+            "dagster/row_count": quarantine.height,
+            "quarantine_reasons": {r["reason"]: r["len"] for r in reasons.iter_rows(named=True)}
+            if reasons is not None else {},
+        },
     )

@@ -5,20 +5,22 @@ import polars as pl
 
 from cjd_assets import keywords
 from cjd_assets import warehouse as wh
-from cjd_assets.assets.classify import classified_postings
+from cjd_assets.assets import stamp
 from cjd_assets.assets.dedup import deduplicated_postings
+from cjd_assets.jobs import DUCKDB_POOL
 from cjd_assets.resources import Warehouse
 
 BATCH_SIZE = 100_000
 
 
 @dg.asset(
-    deps=[classified_postings, deduplicated_postings],
+    deps=["classified_postings", deduplicated_postings],
     group_name="keywords",
     kinds={"duckdb", "polars"},
     code_version=keywords.KEYWORDS_VERSION,
+    pool=DUCKDB_POOL,
     check_specs=[dg.AssetCheckSpec(
-        "only_technical_teams", asset="ai_keyword_postings",
+        "only_technical_teams", asset="ai_keyword_postings", blocking=True,
         description="Only Technical Team 1 and 2 postings are searched for keywords (the study's Table 4): "
                     "no row belongs to another category.")],
 )
@@ -39,7 +41,7 @@ def ai_keyword_postings(context: dg.AssetExecutionContext, warehouse: Warehouse)
             ).with_columns(job_category_pr=pl.lit(None, pl.Utf8))
         )
         out = out.select("id", "job_category_pr", *[c for c in out.columns if c not in ("id", "job_category_pr")])
-        wh.write_table(con, "ai_keyword_postings", out)
+        wh.write_table(con, "ai_keyword_postings", stamp(out, keywords.KEYWORDS_VERSION))
         outside = con.execute(
             "SELECT count(*) FROM ai_keyword_postings WHERE job_category_pr NOT IN ('TT1', 'TT2')"
         ).fetchall()[0][0]

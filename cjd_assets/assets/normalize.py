@@ -7,7 +7,9 @@ import polars as pl
 
 from cjd_assets import normalize
 from cjd_assets import warehouse as wh
+from cjd_assets.assets import stamp
 from cjd_assets.assets.dedup import deduplicated_postings
+from cjd_assets.jobs import DUCKDB_POOL
 from cjd_assets.resources import Warehouse
 from cjd_assets.schema import NORMALIZE_INPUT_COLUMNS
 
@@ -33,8 +35,9 @@ TABLE_C1_MAX_NULL_SHARE = 0.5
     group_name="normalize",
     kinds={"duckdb", "polars"},
     code_version=normalize.NORMALIZE_VERSION,
+    pool=DUCKDB_POOL,
     check_specs=[
-        dg.AssetCheckSpec("every_primary_normalized_once", asset="normalized_postings",
+        dg.AssetCheckSpec("every_primary_normalized_once", asset="normalized_postings", blocking=True,
                           description="normalized_postings has exactly one row per primary posting."),
         dg.AssetCheckSpec("table_c1_null_shares", asset="normalized_postings",
                           description=f"No Table C1 field is null in more than {TABLE_C1_MAX_NULL_SHARE:.0%} of "
@@ -60,11 +63,8 @@ def normalized_postings(context: dg.AssetExecutionContext, warehouse: Warehouse)
         for batch in wh.iter_frames(con, pending_sql, batch_size=BATCH_SIZE):
             out = normalize.normalize_postings(batch.drop("id", "input_hash"))
             out = out.select([c for c in out.columns if c not in NORMALIZE_INPUT_COLUMNS])
-            out = pl.concat([batch.select("id", "input_hash"), out], how="horizontal").with_columns(
-                normalize_version=pl.lit(version),
-                pipeline_version=pl.lit(f"normalize-{version}"),
-                pipeline_date_updated=pl.lit(now),
-            )
+            out = stamp(pl.concat([batch.select("id", "input_hash"), out], how="horizontal").with_columns(
+                normalize_version=pl.lit(version)), f"normalize-{version}", now)
             wh.append(con, "normalized_postings", out)
             done += batch.height
             context.log.info(f"normalized {done:,}/{pending:,}")

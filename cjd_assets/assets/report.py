@@ -7,6 +7,7 @@ import dagster as dg
 
 from cjd_assets import analysis as A
 from cjd_assets.assets.summaries import PAY_BASIS_FILLED, cluster_assets, summary_assets
+from cjd_assets.jobs import DUCKDB_POOL
 from cjd_assets.report import document as D
 from cjd_assets.resources import Lake, ReportSettings, Warehouse
 
@@ -37,7 +38,9 @@ def _failed_checks(context: dg.AssetExecutionContext) -> list[str]:
     return out
 
 
-@dg.asset(deps=[*summary_assets, *cluster_assets], group_name="report", kinds={"html", "pdf"})
+# Beside the summaries it renders the classifier's stored test scores and confusion matrix.
+@dg.asset(deps=[*summary_assets, *cluster_assets, "classifier_evaluation", "classifier_confusion"],
+          group_name="report", kinds={"html", "pdf"}, pool=DUCKDB_POOL)
 def summary_report(context: dg.AssetExecutionContext, warehouse: Warehouse, lake: Lake,
                    report_settings: ReportSettings) -> dg.MaterializeResult:
     """The report a policy analyst can cite: key findings in plain sentences, the study's tables and figures

@@ -8,9 +8,10 @@ import polars as pl
 
 from cjd_assets import salary as S
 from cjd_assets import warehouse as wh
-from cjd_assets.assets.classify import classified_postings
+from cjd_assets.assets import stamp
 from cjd_assets.assets.dedup import deduplicated_postings
 from cjd_assets.assets.normalize import normalized_postings
+from cjd_assets.jobs import DUCKDB_POOL
 from cjd_assets.resources import Lake, Warehouse
 
 # training: a fixed, id-hashed sample of the postings with stated pay (see the SQL); prediction: all, in batches
@@ -22,10 +23,11 @@ BATCH_SIZE = 100_000
 
 
 @dg.asset(
-    deps=[deduplicated_postings, classified_postings, normalized_postings],
+    deps=[deduplicated_postings, "classified_postings", normalized_postings],
     group_name="salary",
     kinds={"duckdb", "scikitlearn"},
     code_version=S.SALARY_MODEL_VERSION,
+    pool=DUCKDB_POOL,
 )
 def salary_predictions(context: dg.AssetExecutionContext, warehouse: Warehouse, lake: Lake) -> dg.MaterializeResult:
     """`salary_exact_monthly_value_pr` with an 80 % prediction interval (`salary_monthly_pr_low/high`) for
@@ -43,9 +45,8 @@ def salary_predictions(context: dg.AssetExecutionContext, warehouse: Warehouse, 
     with warehouse.connection() as con:
         con.execute("DROP TABLE IF EXISTS salary_predictions")
         for batch in wh.iter_frames(con, FEATURES_SQL, PREDICT_PARAMS, batch_size=BATCH_SIZE):
-            pred = model.predict(batch).with_columns(
-                salary_model_version=pl.lit(model.version), pipeline_date_updated=pl.lit(now)
-            )
+            pred = stamp(model.predict(batch).with_columns(salary_model_version=pl.lit(model.version)),
+                         f"salary-{model.version}", now)
             wh.append(con, "salary_predictions", pred)
         total = wh.row_count(con, "salary_predictions")
     ev = model.evaluation

@@ -22,6 +22,7 @@ from cjd_assets.assets.dedup import deduplicated_postings
 from cjd_assets.assets.keywords import ai_keyword_postings
 from cjd_assets.assets.normalize import normalized_postings
 from cjd_assets.assets.salary import salary_predictions
+from cjd_assets.jobs import DUCKDB_POOL
 from cjd_assets.resources import ReportSettings, Warehouse
 
 ANALYSIS_INPUTS = [deduplicated_postings, classified_postings, normalized_postings, ai_keyword_postings]
@@ -29,7 +30,7 @@ ANALYSIS_GROUP = "analysis"
 
 
 @dg.asset(deps=ANALYSIS_INPUTS, group_name=ANALYSIS_GROUP, kinds={"duckdb", "sql"},
-          code_version=wh.sql_hash(*VIEW_SQL))
+          code_version=wh.sql_hash(*VIEW_SQL), pool=DUCKDB_POOL)
 def analysis_postings(warehouse: Warehouse) -> dg.MaterializeResult:
     """The analysis view: one row per unique posting (the primary of its duplicate group) with its predicted
     category, normalized fields and the education and experience levels every table counts, the population
@@ -55,6 +56,7 @@ def _table_asset(spec: Summary) -> dg.AssetsDefinition:
         kinds={"duckdb"},
         description=spec.description,
         code_version=spec.code_version,
+        pool=DUCKDB_POOL,
     )
     def _asset(warehouse: Warehouse, report_settings: ReportSettings) -> dg.MaterializeResult:
         with warehouse.connection() as con:
