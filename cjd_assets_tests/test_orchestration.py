@@ -18,7 +18,8 @@ from cjd_assets.sensors import CRAWL_TIMEZONE, daily_crawl_schedule
 # Assets whose modules this layer owns; the generated summary and cluster assets get the pool where they
 # are generated.
 POOLED = ("deduplicated_postings", "annotations", "job_classifier", "classifier_evaluation", "classified_postings",
-          "normalized_postings", "ai_keyword_postings", "salary_predictions", "summary_report")
+          "normalized_postings", "ai_keyword_postings", "salary_predictions", "employer_tags", "analysis_postings",
+          "summary_table1_by_category", "clusters_ai_related_regions", "summary_report")
 CLASSIFIER_BRANCH_ROOTS = {"annotations", "job_classifier", "classifier_evaluation", "classifier_confusion",
                            "classifier_model_comparison", "classifier_learning_curve"}
 
@@ -67,7 +68,7 @@ def test_a_harvest_refreshes_the_analysis_but_not_the_classifier(defs):
     requested = _requested(result)
     assert {"deduplicated_postings", "classified_postings", "classifier_corrected_counts", "normalized_postings",
             "ai_keyword_postings", "salary_predictions", "analysis_postings", "summary_table1_by_category",
-            "clusters_ai_related", "summary_report"} <= requested
+            "clusters_ai_related_regions", "summary_report"} <= requested
     # the model depends on the labels, not on the harvests: no retraining per harvest
     assert not requested & CLASSIFIER_BRANCH_ROOTS
     # the harvest assets are the sensor's and the schedule's, never automation's
@@ -125,6 +126,10 @@ def test_duckdb_writers_share_one_pool_and_harvests_stay_outside(defs):
     graph = defs.resolve_asset_graph()
     for name in POOLED:
         assert defs.get_assets_def(name).op.pool == DUCKDB_POOL, name
+    # every generated summary and cluster table writes DuckDB too
+    for key in graph.get_all_asset_keys():
+        if key.path[0].startswith(("summary_", "clusters_")):
+            assert defs.get_assets_def(key).op.pool == DUCKDB_POOL, key
     for name in ("raw_pages", "raw_postings"):
         assert defs.get_assets_def(name).op.pool is None, name
     assert graph.get(dg.AssetKey("deduplicated_postings")).partitions_def is None
