@@ -22,7 +22,7 @@ RAW_POSTING_COLUMNS: tuple[str, ...] = (
     "id", "page_id", "harvest_id", "title_extracted", "body_extracted", "company_name_extracted",
     "company_information_extracted", "release_date_extracted", "location_extracted", "salary_extracted",
     "desired_experience_extracted", "desired_education_extracted", "url_extracted", "source",
-    "retrieve_date", "pipeline_version", "is_partial", "label",
+    "retrieve_date", "pipeline_version", "is_partial", "board_occupation", "label",
 )
 _ROADS = ("科技路", "创业大道", "人民路", "解放路", "中山路", "建设路", "软件园路", "高新大道", "长江路", "滨江大道",
           "学府路", "工业大道", "金融街", "光谷大道", "文三路", "东方路", "世纪大道", "新华路", "和平路", "望京街")
@@ -136,6 +136,7 @@ def generate_raw_postings(n: int, seed: int = 0, batch_size: int = 100_000, dupl
              + pl.duration(weeks=pl.col("_h"), seconds=pl.col("_row") % 86_400)).alias("retrieve_date"),
             pl.lit(PIPELINE_VERSION).alias("pipeline_version"),
             pl.lit(False).alias("is_partial"),  # generated postings are whole
+            pl.lit(None, pl.Utf8).alias("board_occupation"),  # the generator invents no board labels
             "label",
         )
         yield out
