@@ -7,7 +7,7 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from cjd_assets import classify
+from cjd_assets import classify, model_cache
 from cjd_assets import warehouse as wh
 from cjd_assets.assets.dedup import deduplicated_postings
 from cjd_assets.classify import compare
@@ -66,7 +66,10 @@ def job_classifier(
         labelled = wh.read_frame(con, "SELECT * FROM annotations")
     backend = classifier_settings.backend
     context.log.info(f"training the {backend} classifier on {labelled.height} labelled postings")
-    model = classify.train_classifier(labelled, backend=backend, **classifier_settings.train_params())
+    params = classifier_settings.train_params()
+    # retrained (the fast backend tunes for 30-50 s) only when the labels, settings or classify/ code changed
+    model, reused = model_cache.cached(lake.path("models", "cache"), "classifier", labelled, {"backend": backend, **params}, classify.model.CODE_VERSION, lambda: classify.train_classifier(labelled, backend=backend, **params), lambda m, p: m.save(p), classify.load_classifier, code=(classify,))
+    context.log.info(f"classifier {model.version}: {'reused, labels and settings unchanged' if reused else 'trained'}")
     model_dir = lake.path("models", model.version)  # the version names its backend already
     model.save(model_dir)
     metrics = model.metrics.get("test")  # scored on the held-out test split while training

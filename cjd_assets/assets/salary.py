@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 import dagster as dg
 import polars as pl
 
+from cjd_assets import model_cache
 from cjd_assets import salary_model as S
 from cjd_assets import warehouse as wh
 from cjd_assets.assets.classify import classified_postings
@@ -52,7 +53,9 @@ def salary_predictions(context: dg.AssetExecutionContext, warehouse: Warehouse, 
         training = wh.read_frame(con, TRAIN_SQL)  # raw head-count text: the library bands it
     stated = training.height
     context.log.info(f"training the salary model on {stated:,} postings with stated pay")
-    model = S.train_salary_model(training)
+    # retrained only when the training rows, MAX_TRAINING_POSTINGS or the model's code changed
+    model, reused = model_cache.cached(lake.path("models", "cache"), "salary", training, {"max_training": MAX_TRAINING_POSTINGS}, S.SALARY_MODEL_VERSION, lambda: S.train_salary_model(training), lambda m, p: m.save(p), S.load_salary_model, code=(S,))
+    context.log.info(f"salary model {model.version}: {'reused, training inputs unchanged' if reused else 'trained'}")
     model.save(lake.path("models", f"salary-{model.version}", "model.pkl"))
     now = datetime.now(timezone.utc)
     with warehouse.connection() as con:
