@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import pickle
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -74,3 +75,14 @@ def cached(
     shutil.rmtree(entry, ignore_errors=True)
     tmp.rename(entry)
     return model, False
+
+
+def save_pickle(obj: object, path: Path) -> None:
+    """`save` for a plain result (a dict of frames): a pickle."""
+    with Path(path).open("wb") as fh:
+        pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def load_pickle(path: Path) -> object:
+    with Path(path).open("rb") as fh:
+        return pickle.load(fh)

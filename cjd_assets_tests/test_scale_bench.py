@@ -95,3 +95,39 @@ def test_cached_model_retrains_only_when_its_inputs_change(tmp_path):
     (entry / "model").write_text("not a number")
     before = len(trained)
     assert run(rows, {"k": 1})[1] is False and len(trained) == before + 1
+
+
+def test_salary_predictions_only_for_new_changed_or_other_model_rows(tmp_path):
+    from datetime import datetime, timezone
+
+    from cjd_assets import salary_incremental
+    from cjd_assets import warehouse as wh
+
+    class DoublingModel:
+        """Predicts twice its input; records which ids it was asked about."""
+
+        def __init__(self, version: str):
+            self.version, self.seen = version, []
+
+        def predict(self, df: pl.DataFrame) -> pl.DataFrame:
+            self.seen += df["id"].to_list()
+            return df.select("id", (pl.col("x") * 2.0).alias("salary_exact_monthly_value_pr"))
+
+    now = datetime.now(timezone.utc)
+    feats = "id, x FROM feats WHERE keep"
+    with wh.connect(tmp_path / "w.duckdb") as con:
+        con.execute("CREATE TABLE feats AS SELECT i::VARCHAR AS id, i::DOUBLE AS x, true AS keep FROM range(10) t(i)")
+        m = DoublingModel("v1")
+        assert salary_incremental.update_predictions(con, m, feats, now, batch_size=4) == 10
+        assert salary_incremental.update_predictions(con, m, feats, now) == 0  # nothing changed: nothing predicted
+        con.execute("UPDATE feats SET x = 100 WHERE id = '3'")
+        con.execute("UPDATE feats SET keep = false WHERE id = '5'")
+        con.execute("INSERT INTO feats VALUES ('10', 10, true)")
+        m.seen.clear()
+        assert salary_incremental.update_predictions(con, m, feats, now) == 2
+        assert sorted(m.seen) == ["10", "3"]
+        rows = dict(con.execute("SELECT id, salary_exact_monthly_value_pr FROM salary_predictions").fetchall())
+        assert "5" not in rows and rows["3"] == 200.0 and rows["10"] == 20.0 and len(rows) == 10
+        m2 = DoublingModel("v2")  # a new model predicts every row again
+        assert salary_incremental.update_predictions(con, m2, feats, now) == 10
+        assert con.execute("SELECT count(DISTINCT salary_model_version) FROM salary_predictions").fetchall()[0][0] == 1

@@ -134,7 +134,7 @@ def latest_model(con) -> tuple[str, str, dict]:
 
 
 @dg.asset(deps=[job_classifier, annotations], group_name="classify", kinds={"duckdb"})
-def classifier_evaluation(warehouse: Warehouse, classifier_settings: ClassifierSettings) -> dg.MaterializeResult:
+def classifier_evaluation(warehouse: Warehouse, lake: Lake, classifier_settings: ClassifierSettings) -> dg.MaterializeResult:
     """Scores of the current classifier on the held-out test split: accuracy, per-class precision, recall,
     F1 and F0.5 (precision weighted, as the study favours it), and the confusion matrix; beside it, a plain
     char 1-3-gram TF-IDF + logistic-regression baseline trained on the same labels in the same run,
@@ -161,11 +161,13 @@ def classifier_evaluation(warehouse: Warehouse, classifier_settings: ClassifierS
         fitters[compare.FAST] = compare.fast_fitter(**model.params)
     # labels whose file pinned their split (later rounds' silver labels) are trained on, never scored
     pinned = labelled["split_pinned"].fill_null(False) if "split_pinned" in labelled.columns else None
-    report = classify.evaluation_report(
+    folds = classifier_settings.evaluation_folds if fast else 0
+    # the baseline and the folds are refitted (about 45 s) only when the labels, model or code changed
+    report, _ = model_cache.cached(lake.path("models", "cache"), "evaluation", labelled, {"model": version, "folds": folds}, classify.model.CODE_VERSION, lambda: classify.evaluation_report(
         labelled if pinned is None else labelled.filter(~pinned), fitters,
-        folds=classifier_settings.evaluation_folds if fast else 0,
+        folds=folds,
         curve_shares=(0.25, 0.5, 0.75, 1.0) if fast and classifier_settings.evaluation_folds >= 2 else (),
-        extra_train=None if pinned is None else labelled.filter(pinned))
+        extra_train=None if pinned is None else labelled.filter(pinned)), model_cache.save_pickle, model_cache.load_pickle, code=(classify,))
     comparison = report["models"].with_columns(model_version=pl.lit(version))
     with warehouse.connection() as con:
         wh.write_table(con, "classifier_evaluation", per_class)

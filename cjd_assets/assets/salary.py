@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import dagster as dg
 import polars as pl
 
-from cjd_assets import model_cache
+from cjd_assets import model_cache, salary_incremental
 from cjd_assets import salary_model as S
 from cjd_assets import warehouse as wh
 from cjd_assets.assets.classify import classified_postings
@@ -59,13 +59,10 @@ def salary_predictions(context: dg.AssetExecutionContext, warehouse: Warehouse, 
     model.save(lake.path("models", f"salary-{model.version}", "model.pkl"))
     now = datetime.now(timezone.utc)
     with warehouse.connection() as con:
-        con.execute("DROP TABLE IF EXISTS salary_predictions")
-        for batch in wh.iter_frames(con, PREDICT_SQL, batch_size=BATCH_SIZE):
-            pred = model.predict(batch).with_columns(
-                salary_model_version=pl.lit(model.version), pipeline_date_updated=pl.lit(now)
-            )
-            wh.append(con, "salary_predictions", pred)
+        # only new postings, changed features or another model's rows are predicted (salary_incremental)
+        predicted = salary_incremental.update_predictions(con, model, FEATURES, now, BATCH_SIZE)
         total = wh.row_count(con, "salary_predictions")
+    context.log.info(f"predicted {predicted:,} postings, kept {total - predicted:,} from earlier runs")
     ev = model.evaluation
     scores = pl.DataFrame({
         "predictor": ["salary model", "category x province median", "global median"],
