@@ -31,7 +31,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from bench_pipeline import Sampler, _gib  # noqa: E402
+from bench_pipeline import NOTES_MARKER, Sampler, _gib  # noqa: E402
 
 REPO = HERE.parent
 GOAL_WALL_S = 30 * 60
@@ -206,7 +206,7 @@ def main() -> None:
         return
     if args.from_json:
         results = [r for f in args.from_json for r in json.loads(Path(f).read_text())]
-        Path(args.out).write_text(markdown(results), encoding="utf-8")
+        write(Path(args.out), results)
         return
     results = []
     for rows in args.rows:
@@ -216,7 +216,14 @@ def main() -> None:
               f"peak RSS {_gib(i.get('peak_rss', 0))} GiB", flush=True)
         if args.json_out:
             Path(args.json_out).write_text(json.dumps(results, indent=1))
-        Path(args.out).write_text(markdown(results), encoding="utf-8")
+        write(Path(args.out), results)
+
+
+def write(path: Path, results: list[dict]) -> None:
+    """Rewrite the generated tables, keeping the hand-written notes after NOTES_MARKER."""
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    notes = old.split(NOTES_MARKER, 1)[1] if NOTES_MARKER in old else ""
+    path.write_text(markdown(results) + "\n" + NOTES_MARKER + notes, encoding="utf-8")
 
 
 if __name__ == "__main__":
