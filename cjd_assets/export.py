@@ -22,7 +22,7 @@ FORMATS: tuple[str, ...] = ("parquet", "csv", "dta")
 STEM = "cjd_postings"
 _STAGE_TABLES = ("raw_postings", "deduplicated_postings", "classified_postings", "normalized_postings",
                  "salary_predictions", "ai_keyword_postings")
-_INTERNAL = ("input_hash", "pipeline_version", "pipeline_date_updated")
+_INTERNAL = ("input_hash", "feature_hash", "pipeline_version", "pipeline_date_updated")
 
 # What a column means, in the study's terms (Appendix A); families are described by _family_meaning.
 MEANINGS: dict[str, str] = {
