@@ -22,7 +22,7 @@ FORMATS: tuple[str, ...] = ("parquet", "csv", "dta")
 STEM = "cjd_postings"
 _STAGE_TABLES = ("raw_postings", "deduplicated_postings", "classified_postings", "normalized_postings",
                  "salary_predictions", "ai_keyword_postings")
-_INTERNAL = ("input_hash", "feature_hash", "pipeline_version", "pipeline_date_updated")
+_INTERNAL = ("input_hash", "pipeline_version", "pipeline_date_updated")
 
 # What a column means, in the study's terms (Appendix A); families are described by _family_meaning.
 MEANINGS: dict[str, str] = {
@@ -120,7 +120,7 @@ def export_frame(con) -> pl.DataFrame:
     extra, joins = [], []
     if wh.table_exists(con, "salary_predictions"):
         pred = [c for c in wh.read_frame(con, "SELECT * FROM salary_predictions LIMIT 0").columns
-                if c != "id" and c not in _INTERNAL]
+                if c != "id" and c not in (*_INTERNAL, "feature_hash")]  # feature_hash: salary_incremental
         extra += [f"s.{c}" for c in pred]
         joins.append("LEFT JOIN salary_predictions AS s USING (id)")
     if wh.table_exists(con, "ai_keyword_postings"):
