@@ -1,6 +1,10 @@
 """The whole analysis pipeline (dedup → classify (fast backend) → normalize → keywords → summaries, clusters,
 report) on 100 k and 1 M synthetic raw postings: wall time and CPU time per stage, peak RSS per stage.
 
+The headline figure is `bench/bench_ingest.py`: real-shaped postings (the shared real postings resampled)
+ingested with `cjd ingest`, harvest included. This script's synthetic postings (short generated text, no
+harvest) stay for comparing the analysis stages alone.
+
     python bench/bench_pipeline.py                          # 100k then 1M, writes bench/BENCH_pipeline.md
     python bench/bench_pipeline.py --rows 100000 --out /tmp/b.md
 

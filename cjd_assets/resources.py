@@ -176,7 +176,9 @@ class Warehouse(DuckDBResource):
     def connection(self):
         Path(self.database).parent.mkdir(parents=True, exist_ok=True)
         with self.get_connection() as con:
-            yield con
+            from cjd_assets.warehouse import configure
+
+            yield configure(con)
 
 
 def default_resources(database: str | None = None) -> dict:

@@ -7,7 +7,7 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from cjd_assets import classify
+from cjd_assets import classify, model_cache
 from cjd_assets import warehouse as wh
 from cjd_assets.assets.dedup import deduplicated_postings
 from cjd_assets.assets import stamp
@@ -74,7 +74,13 @@ def job_classifier(
         labelled = wh.read_frame(con, "SELECT * FROM annotations")
     backend = classifier_settings.backend
     context.log.info(f"training the {backend} classifier on {labelled.height} labelled postings")
-    model = classify.train_classifier(labelled, backend=backend, **classifier_settings.train_params())
+    params = classifier_settings.train_params()
+    # retrained (the fast backend tunes for 30-50 s) only when the labels, settings or classify/ code changed
+    model, reused = model_cache.cached(
+        lake.path("models", "cache"), "classifier", labelled, {"backend": backend, **params},
+        classify.model.CODE_VERSION, lambda: classify.train_classifier(labelled, backend=backend, **params),
+        lambda m, p: m.save(p), classify.load_classifier, code=(classify,))
+    context.log.info(f"classifier {model.version}: {'reused, labels and settings unchanged' if reused else 'trained'}")
     model_dir = lake.path("models", model.version)  # the version names its backend already
     model.save(model_dir)
     metrics = model.metrics.get("test")  # scored on the held-out test split while training
@@ -153,7 +159,7 @@ def _evaluation_spec(name: str, description: str) -> dg.AssetSpec:
     ],
     pool=DUCKDB_POOL,
 )
-def classifier_evaluation(warehouse: Warehouse, classifier_settings: ClassifierSettings):
+def classifier_evaluation(warehouse: Warehouse, lake: Lake, classifier_settings: ClassifierSettings):
     """Scores of the current classifier on the held-out test split: accuracy, per-class precision, recall,
     F1 and F0.5, and the confusion matrix; beside it, a baseline trained on the same labels in the same run,
     cross-validated and held-out (`classifier_model_comparison`), and a learning curve of both
@@ -179,11 +185,16 @@ def classifier_evaluation(warehouse: Warehouse, classifier_settings: ClassifierS
         fitters[compare.FAST] = compare.fast_fitter(**model.params)
     # labels whose file pinned their split (later rounds' silver labels) are trained on, never scored
     pinned = labelled["split_pinned"].fill_null(False) if "split_pinned" in labelled.columns else None
-    report = classify.evaluation_report(
+    folds = classifier_settings.evaluation_folds if fast else 0
+    # the baseline and the folds are refitted (about 45 s) only when the labels, model or code changed
+    report, _ = model_cache.cached(
+        lake.path("models", "cache"), "evaluation", labelled, {"model": version, "folds": folds},
+        classify.model.CODE_VERSION, lambda: classify.evaluation_report(
         labelled if pinned is None else labelled.filter(~pinned), fitters,
-        folds=classifier_settings.evaluation_folds if fast else 0,
+        folds=folds,
         curve_shares=(0.25, 0.5, 0.75, 1.0) if fast and classifier_settings.evaluation_folds >= 2 else (),
-        extra_train=None if pinned is None else labelled.filter(pinned))
+        extra_train=None if pinned is None else labelled.filter(pinned)),
+        model_cache.save_pickle, model_cache.load_pickle, code=(classify,))
     version_tag = f"classify-{model.backend}-{version}"
     tables = {
         "classifier_evaluation": per_class,

@@ -6,9 +6,9 @@ from datetime import datetime, timezone
 import dagster as dg
 import polars as pl
 
+from cjd_assets import model_cache, salary_incremental
 from cjd_assets import salary as S
 from cjd_assets import warehouse as wh
-from cjd_assets.assets import stamp
 from cjd_assets.assets.dedup import deduplicated_postings
 from cjd_assets.assets.normalize import normalized_postings
 from cjd_assets.jobs import DUCKDB_POOL
@@ -39,16 +39,19 @@ def salary_predictions(context: dg.AssetExecutionContext, warehouse: Warehouse, 
         training = wh.read_frame(con, FEATURES_SQL, TRAIN_PARAMS)  # raw head-count text: the library bands it
     stated = training.height
     context.log.info(f"training the salary model on {stated:,} postings with stated pay")
-    model = S.train_salary_model(training)
+    # retrained only when the training rows, MAX_TRAINING_POSTINGS or the model's code changed
+    model, reused = model_cache.cached(
+        lake.path("models", "cache"), "salary", training, {"max_training": MAX_TRAINING_POSTINGS},
+        S.SALARY_MODEL_VERSION, lambda: S.train_salary_model(training), lambda m, p: m.save(p),
+        S.load_salary_model, code=(S,))
+    context.log.info(f"salary model {model.version}: {'reused, training inputs unchanged' if reused else 'trained'}")
     model.save(lake.path("models", f"salary-{model.version}", "model.pkl"))
     now = datetime.now(timezone.utc)
     with warehouse.connection() as con:
-        con.execute("DROP TABLE IF EXISTS salary_predictions")
-        for batch in wh.iter_frames(con, FEATURES_SQL, PREDICT_PARAMS, batch_size=BATCH_SIZE):
-            pred = stamp(model.predict(batch).with_columns(salary_model_version=pl.lit(model.version)),
-                         f"salary-{model.version}", now)
-            wh.append(con, "salary_predictions", pred)
+        # only new postings, changed features or another model's rows are predicted (salary_incremental)
+        predicted = salary_incremental.update_predictions(con, model, FEATURES_SQL, PREDICT_PARAMS, now, BATCH_SIZE)
         total = wh.row_count(con, "salary_predictions")
+    context.log.info(f"predicted {predicted:,} postings, kept {total - predicted:,} from earlier runs")
     ev = model.evaluation
     scores = pl.DataFrame({
         "predictor": ["salary model", "category x province median", "global median"],

@@ -105,8 +105,16 @@ def _key_frame(extra: pl.Series) -> pl.DataFrame:
     """The mapped keys of every row's extra JSON as text columns. One json.loads a row: cheaper than a
     JSON-path query per key, and robust to keys whose values are lists in some rows."""
     rows = [_read(t) for t in extra.cast(pl.String).to_list()]
-    cols = {k: [None if (v := r.get(k)) is None else str(v) for r in rows] for k in MAPPED_KEYS}
-    return pl.DataFrame(cols, schema=dict.fromkeys(MAPPED_KEYS, pl.String), orient="col") if rows else pl.DataFrame(schema=dict.fromkeys(MAPPED_KEYS, pl.String))
+    # Only keys some row carries are read row by row; the others are null columns (most of the 34 are
+    # absent from any one export, and the per-key pass over every row was the cost).
+    present = set().union(*rows) if rows else set()
+    n = len(rows)
+    cols = {k: pl.Series(k, [None if (v := r.get(k)) is None else str(v) for r in rows], dtype=pl.String)
+            if k in present else pl.Series(k, [None] * n, dtype=pl.String) for k in MAPPED_KEYS}
+    return pl.DataFrame(list(cols.values()))
+
+
+extra_keys = _key_frame  # public name: decode an export's `extra` once, pass it to crawl_times/fill_from_extra
 
 
 def _key(name: str) -> pl.Expr:
@@ -175,10 +183,11 @@ _CRAWL_TIME_FORMATS = ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d
 _CRAWL_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d")
 
 
-def crawl_times(df: pl.DataFrame) -> pl.Series:
+def crawl_times(df: pl.DataFrame, extra_keys: pl.DataFrame | None = None) -> pl.Series:
     """Per-row crawl time of an export as a UTC instant (a zone-less time is China local; a date alone is
     read as local noon, so its calendar date survives the shift to UTC); null where the row carries
-    none or it does not parse."""
+    none or it does not parse. extra_keys: `_key_frame` of the rows' `extra`, when the caller decoded it
+    already (one JSON decode a row instead of one JSON-path scan per crawl-time key)."""
 
     def as_text(f: str) -> pl.Expr:
         dtype = df.schema[f]
@@ -188,7 +197,11 @@ def crawl_times(df: pl.DataFrame) -> pl.Series:
         return pl.col(f).cast(pl.Utf8)
 
     texts = [as_text(f) for f in CRAWL_TIME_FIELDS if f in df.columns]
-    if "extra" in df.columns and df.schema["extra"] == pl.Utf8:
+    if extra_keys is not None:
+        df = pl.concat([df.select(f for f in CRAWL_TIME_FIELDS if f in df.columns),
+                        extra_keys.select(pl.col(f).alias(f"__extra_{f}") for f in CRAWL_TIME_FIELDS)], how="horizontal")
+        texts += [pl.col(f"__extra_{f}") for f in CRAWL_TIME_FIELDS]
+    elif "extra" in df.columns and df.schema["extra"] == pl.Utf8:
         texts += [pl.col("extra").str.json_path_match(f"$.{f}") for f in CRAWL_TIME_FIELDS]
     if not texts:
         return pl.Series("fetch_time", [None] * df.height, dtype=pl.Datetime("us", "UTC"))
@@ -207,17 +220,17 @@ def crawl_times(df: pl.DataFrame) -> pl.Series:
     return df.select(when.alias("fetch_time"))["fetch_time"]
 
 
-def extra_fields(extra: pl.Series) -> pl.DataFrame:
+def extra_fields(extra: pl.Series, keys: pl.DataFrame | None = None) -> pl.DataFrame:
     """The Appendix A fields carried by each row's `extra` JSON (nulls where it carries none):
     salary_extracted, salary_months (e.g. '13薪'), company_information_extracted, location_extracted,
     location_district, release_date_extracted, retrieve_date (UTC), board_occupation."""
-    df = _key_frame(extra)
+    df = _key_frame(extra) if keys is None else keys
     company_parts = [
         pl.when(_key(k).str.contains(_JUNK_COMPANY).not_()).then(pl.lit(f"{label}:") + _key(k).str.replace_all(r"\s+", " "))
         for k, label in COMPANY_KEYS
     ]
     months = pl.coalesce([_key(k).str.extract(r"(\d{2})\s*薪", 1) for k in SALARY_MONTHS_KEYS])
-    return df.with_columns(crawl_times(pl.DataFrame({"extra": extra}, schema={"extra": pl.String})).alias("retrieve_date")).select(
+    return df.with_columns(crawl_times(pl.DataFrame({"extra": extra}, schema={"extra": pl.String}), df).alias("retrieve_date")).select(
         pl.coalesce([_pay_text(*p) for p in SALARY_PAIRS] + [_key(k).str.replace(r"^(\d+)-(\d+)$", "$1-$2元/月") for k in SALARY_TEXT_KEYS]).alias("salary_extracted"),
         (months + "薪").alias("salary_months"),
         pl.concat_str(company_parts, separator=" | ", ignore_nulls=True).replace("", None).alias("company_information_extracted"),
@@ -233,13 +246,13 @@ def extra_fields(extra: pl.Series) -> pl.DataFrame:
     )
 
 
-def fill_from_extra(extracted: pl.DataFrame, extra: pl.Series) -> pl.DataFrame:
+def fill_from_extra(extracted: pl.DataFrame, extra: pl.Series, keys: pl.DataFrame | None = None) -> pl.DataFrame:
     """`extracted` (same rows as `extra`) with its empty extracted fields filled from `extra`, and a
     `retrieve_date` column (UTC; null where the row carries no crawl time) and a `board_occupation` column
     when it has none."""
     if extracted.height != extra.len():
         raise ValueError(f"extra has {extra.len()} rows, the extracted frame {extracted.height}")
-    x = extra_fields(extra).rename(lambda c: f"__x_{c}")
+    x = extra_fields(extra, keys).rename(lambda c: f"__x_{c}")
     df = pl.concat([extracted, x], how="horizontal")
     out = {}
     for col in ("salary_extracted", "company_information_extracted", "release_date_extracted", "board_occupation"):
@@ -332,4 +345,4 @@ def read_export_extra(path) -> pl.Series | None:
     return df[EXTRA_COLUMN].cast(pl.String) if EXTRA_COLUMN in df.columns else None
 
 
-__all__ = ["EXTRA_COLUMN", "MAPPED_KEYS", "OCCUPATION_KEYS", "extra_fields", "fill_board_occupation", "fill_from_extra", "occupation_from_body", "filled_counts", "read_export_extra", "summarize_extra"]
+__all__ = ["EXTRA_COLUMN", "MAPPED_KEYS", "OCCUPATION_KEYS", "extra_keys", "extra_fields", "fill_board_occupation", "fill_from_extra", "occupation_from_body", "filled_counts", "read_export_extra", "summarize_extra"]

@@ -17,9 +17,9 @@ import polars as pl
 from cjd_assets.schema import BOARDS, EXTRACTED_COLUMNS
 
 from .boards import detect_board, sniff_board, url_page_kind
-from .export_format import EXTRA_COLUMN, crawl_times, fill_board_occupation, fill_from_extra
+from .export_format import EXTRA_COLUMN, crawl_times, extra_keys, fill_board_occupation, fill_from_extra
 from .pages import detect_block
-from .raw import CODEC, MALFORMED_RECORD, RAW_PAGES_SCHEMA, compress, make_page_id, raw_pages_frame
+from .raw import CODEC, MALFORMED_RECORD, RAW_PAGES_SCHEMA, compress, compress_many, make_page_id, raw_pages_frame
 from .text import DecodeError, decode_html
 
 
@@ -283,7 +283,9 @@ def records_to_raw_pages(df: pl.DataFrame, harvest_id: str, source_name: str, ma
         raise HarvestFileError(f"{source_name}: none of the mapped title/body columns {[s for s, d in mapping.items() if d in ('title_extracted', 'body_extracted')]} is in the file (columns: {df.columns[:12]})")
     if df.height == 0:
         raise HarvestFileError(f"{source_name}: no rows")
-    fetched_at = crawl_times(df)
+    # the export's `extra` JSON is decoded once, for the crawl times and the fields it fills
+    keys = extra_keys(df[EXTRA_COLUMN]) if EXTRA_COLUMN in df.columns and EXTRA_COLUMN not in mapping else None
+    fetched_at = crawl_times(df, keys)
     if fetch_time is not None:
         fetched_at = fetched_at.fill_null(fetch_time)
     df = _text_columns(df, list(present), source_name)
@@ -299,7 +301,7 @@ def records_to_raw_pages(df: pl.DataFrame, harvest_id: str, source_name: str, ma
     key = text(key_src) if key_src else pl.lit(None, pl.Utf8)
     mapped = df.select(*fields, key.alias("_key"), pl.int_range(pl.len()).alias("_row"))
     if EXTRA_COLUMN in df.columns and EXTRA_COLUMN not in mapping:  # see export_as_extracted
-        mapped = fill_from_extra(mapped, df[EXTRA_COLUMN])
+        mapped = fill_from_extra(mapped, df[EXTRA_COLUMN], keys)
     mapped = fill_board_occupation(mapped)  # else 51job's 职能类别 from the body
     mapped = mapped.with_columns(
         pl.coalesce(pl.col("_key"), pl.lit("row") + pl.col("_row").cast(pl.Utf8)).alias("_key"),
@@ -312,7 +314,7 @@ def records_to_raw_pages(df: pl.DataFrame, harvest_id: str, source_name: str, ma
     boards = [s or detect_board(u or "") or "unknown" for s, u in zip(mapped["source"], mapped["url_extracted"])]
     mapped = mapped.with_columns(pl.Series("source", boards, dtype=pl.Utf8))
     payload = mapped.select(pl.struct(list(EXTRACTED_COLUMNS)).struct.json_encode().alias("j"))["j"]
-    content = [compress(s.encode("utf-8")) for s in payload]
+    content = compress_many([s.encode("utf-8") for s in payload])
     page_ids = [make_page_id(harvest_id, source_name, k) for k in mapped["_key"]]
     n = mapped.height
     out = pl.DataFrame(

@@ -73,6 +73,15 @@ def compress(data: bytes) -> bytes:
     return zlib.compress(data, 1)
 
 
+def compress_many(items: list[bytes]) -> list[bytes]:
+    """`compress` of every item (each its own frame, so `decompress` reads any one alone), in zstd's
+    threads for a whole export at once."""
+    if _zstd is None or len(items) < 1000:
+        return [compress(b) for b in items]
+    out = _zstd_pair()[0].multi_compress_to_buffer(items, threads=-1)
+    return [out[i].tobytes() for i in range(len(out))]
+
+
 def decompress(data: bytes | None, codec: str | None) -> bytes:
     if data is None:
         return b""
