@@ -87,7 +87,9 @@ PROVINCE_EN: dict[str, str] = {
     "香港特别行政区": "Hong Kong Special Administrative Region",
     "澳门特别行政区": "Macao Special Administrative Region",
 }
-_MUNICIPALITIES = {"北京市", "天津市", "上海市", "重庆市", "香港特别行政区", "澳门特别行政区"}
+# Province-level units with no prefecture level below them: each is one city (the report ranks them so too).
+ONE_CITY_PROVINCES = frozenset({"北京市", "天津市", "上海市", "重庆市", "香港特别行政区", "澳门特别行政区"})
+_MUNICIPALITIES = ONE_CITY_PROVINCES
 
 # longest first: the first suffix that ends the name wins
 _SUFFIX_EN: list[tuple[str, str]] = [

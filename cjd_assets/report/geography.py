@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from cjd_assets.normalize.location import ONE_CITY_PROVINCES
+
 # (code, Chinese short name, English short name, tile-grid column, tile-grid row).
 # Codes are the ISO 3166-2:CN letters that pygal-maps-china uses for its shapes. The grid places each
 # province near its real position (row 0 = north) so the fallback map still reads as China.
@@ -52,9 +54,6 @@ PROVINCES: tuple[tuple[str, str, str, int, int], ...] = (
     ("HI", "海南", "Hainan", 5, 8),
 )
 PROVINCE_EN: dict[str, str] = {zh: en for _, zh, en, _, _ in PROVINCES}
-MUNICIPALITIES: tuple[str, ...] = ("北京", "天津", "上海", "重庆")
-# Province-level units that count as one city in city rankings (no prefecture level below them).
-ONE_CITY_UNITS: tuple[str, ...] = (*MUNICIPALITIES, "香港", "澳门")
 
 
 def province_short_zh(name: str | None) -> str | None:
@@ -65,6 +64,10 @@ def province_short_zh(name: str | None) -> str | None:
         if name.startswith(zh):
             return zh
     return None
+
+
+# Province-level units that count as one city in city rankings: the normalizer's list, by short name.
+ONE_CITY_UNITS: tuple[str, ...] = tuple(sorted(province_short_zh(n) for n in ONE_CITY_PROVINCES))
 
 
 def province_en(name_zh: str | None, fallback_en: str | None = None) -> str | None:
