@@ -125,7 +125,7 @@ def export_frame(con) -> pl.DataFrame:
     extra, joins = [], []
     if wh.table_exists(con, "salary_predictions"):
         pred = [c for c in wh.read_frame(con, "SELECT * FROM salary_predictions LIMIT 0").columns
-                if c != "id" and c not in (*_INTERNAL, "feature_hash")]  # feature_hash: salary_incremental
+                if c != "id" and c not in (*_INTERNAL, "feature_hash")]  # feature_hash: salary/incremental.py
         extra += [f"s.{c}" for c in pred]
         joins.append("LEFT JOIN salary_predictions AS s USING (id)")
     if wh.table_exists(con, "ai_keyword_postings"):

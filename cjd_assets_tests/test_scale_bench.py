@@ -100,7 +100,7 @@ def test_cached_model_retrains_only_when_its_inputs_change(tmp_path):
 def test_salary_predictions_only_for_new_changed_or_other_model_rows(tmp_path):
     from datetime import datetime, timezone
 
-    from cjd_assets import salary_incremental
+    from cjd_assets.salary import incremental as salary_incremental
     from cjd_assets import warehouse as wh
 
     class DoublingModel:

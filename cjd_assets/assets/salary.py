@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import dagster as dg
 import polars as pl
 
-from cjd_assets import model_cache, salary_incremental
+from cjd_assets import model_cache
 from cjd_assets import salary as S
 from cjd_assets import warehouse as wh
 from cjd_assets.assets.dedup import deduplicated_postings
@@ -48,8 +48,8 @@ def salary_predictions(context: dg.AssetExecutionContext, warehouse: Warehouse, 
     model.save(lake.path("models", f"salary-{model.version}", "model.pkl"))
     now = datetime.now(timezone.utc)
     with warehouse.connection() as con:
-        # only new postings, changed features or another model's rows are predicted (salary_incremental)
-        predicted = salary_incremental.update_predictions(con, model, FEATURES_SQL, PREDICT_PARAMS, now, BATCH_SIZE)
+        # only new postings, changed features or another model's rows are predicted (salary/incremental.py)
+        predicted = S.update_predictions(con, model, FEATURES_SQL, PREDICT_PARAMS, now, BATCH_SIZE)
         total = wh.row_count(con, "salary_predictions")
     context.log.info(f"predicted {predicted:,} postings, kept {total - predicted:,} from earlier runs")
     ev = model.evaluation

@@ -3,7 +3,8 @@ from postings that state their pay. Plain Python, no Dagster.
 
 features (target, features, encodings) -> intervals (split-conformal offsets), baselines (error measure
 and the baselines it is scored against), persistence (pickle + JSON sidecar) -> model (SalaryModel,
-train_salary_model, load_salary_model).
+train_salary_model, load_salary_model); incremental (update_predictions: only new or changed postings
+are predicted again).
 """
 
 from cjd_assets.salary.baselines import cell_median_baseline, mdape
@@ -15,6 +16,7 @@ from cjd_assets.salary.features import (
     company_size_band,
     stated_monthly_pay,
 )
+from cjd_assets.salary.incremental import update_predictions
 from cjd_assets.salary.intervals import MIN_GROUP_CALIBRATION
 from cjd_assets.salary.model import (
     PREDICTION_COLUMNS,
@@ -39,4 +41,5 @@ __all__ = [
     "mdape",
     "stated_monthly_pay",
     "train_salary_model",
+    "update_predictions",
 ]
