@@ -31,7 +31,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from bench_pipeline import NOTES_MARKER, Sampler, _gib  # noqa: E402
+from bench_pipeline import NOTES_MARKER, Sampler, _gib, step_times  # noqa: E402
 
 REPO = HERE.parent
 GOAL_WALL_S = 30 * 60
@@ -59,16 +59,7 @@ def _child_ingest(ws: Path, files: list[str], out: Path) -> None:
     instance = dg.DagsterInstance.get()
     steps = []
     for run in instance.get_runs():
-        starts, ends, status = {}, {}, {}
-        for entry in instance.all_logs(run.run_id):
-            ev = entry.dagster_event
-            if ev is None or ev.step_key is None:
-                continue
-            if ev.event_type_value == "STEP_START":
-                starts[ev.step_key] = entry.timestamp
-            elif ev.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
-                ends[ev.step_key] = entry.timestamp
-                status[ev.step_key] = "ok" if ev.event_type_value == "STEP_SUCCESS" else "FAILED"
+        starts, ends, status = step_times(instance, run.run_id)
         for key, s in starts.items():
             e = ends.get(key, t1)
             peak, cpu = sampler.window(s, e)

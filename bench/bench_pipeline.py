@@ -109,6 +109,21 @@ def generate(rows: int, db: str) -> dict:
             "db_bytes": os.path.getsize(db)}
 
 
+def step_times(instance, run_id: str) -> tuple[dict, dict, dict]:
+    """Start and end timestamps and outcome ('ok' / 'FAILED') of every step of a run, from its events."""
+    starts, ends, status = {}, {}, {}
+    for entry in instance.all_logs(run_id):
+        ev = entry.dagster_event
+        if ev is None or ev.step_key is None:
+            continue
+        if ev.event_type_value == "STEP_START":
+            starts[ev.step_key] = entry.timestamp
+        elif ev.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
+            ends[ev.step_key] = entry.timestamp
+            status[ev.step_key] = "ok" if ev.event_type_value == "STEP_SUCCESS" else "FAILED"
+    return starts, ends, status
+
+
 def run_pipeline(tmp: Path, db: str) -> dict:
     """Execute analysis_job in-process and time every step (child process)."""
     import dagster as dg
@@ -128,16 +143,7 @@ def run_pipeline(tmp: Path, db: str) -> dict:
     )
     t1 = time.time()
     sampler.stop()
-    starts, ends, status = {}, {}, {}
-    for entry in instance.all_logs(result.run_id):
-        ev = entry.dagster_event
-        if ev is None or ev.step_key is None:
-            continue
-        if ev.event_type_value == "STEP_START":
-            starts[ev.step_key] = entry.timestamp
-        elif ev.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE"):
-            ends[ev.step_key] = entry.timestamp
-            status[ev.step_key] = "ok" if ev.event_type_value == "STEP_SUCCESS" else "FAILED"
+    starts, ends, status = step_times(instance, result.run_id)
     steps = []
     for key in sorted(starts, key=starts.get):
         end = ends.get(key, t1)
