@@ -151,8 +151,8 @@ def markdown(results: list[dict]) -> str:
         "",
         f"Machine: {os.cpu_count()} cores, {_gib(mem)} GiB RAM, {platform.python_implementation()} "
         f"{platform.python_version()}, dagster {dagster.__version__}, duckdb {duckdb.__version__}, polars "
-        f"{polars.__version__}. **Shared box**: other agents' work runs beside it; load average (1 min) "
-        "before / during (min, mean, max) is in the table, so wall times are measured under load.",
+        f"{polars.__version__}. The box may be shared with other work: the load average (1 min) before / "
+        "during (min, mean, max) is in the table; wall time above CPU s / cores means the run waited for cores.",
         "",
         f"Goal: 10.1 M harvested end to end < {GOAL_WALL_S // 60} min, peak RSS < {GOAL_RSS_GIB:g} GiB.",
         "",

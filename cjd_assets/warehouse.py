@@ -12,12 +12,16 @@ Dagster-free, so the same helpers serve tests, benchmarks and the CLI.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
-from collections.abc import Iterator, Mapping
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import polars as pl
@@ -25,6 +29,11 @@ import polars as pl
 from cjd_assets.md import table as md_table
 
 from cjd_assets.paths import REPO_ROOT
+
+T = TypeVar("T")
+# threads a stage transforms its batches on (classify, normalize, salary): CJD_THREADS, default the cores,
+# at most 4 (polars, numpy and DuckDB release the GIL; past 4 the writes between batches dominate)
+BATCH_THREADS = max(1, int(os.environ.get("CJD_THREADS") or min(os.cpu_count() or 1, 4)))
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -153,6 +162,35 @@ def iter_frames(
                 yield pl.from_arrow(batch)
     finally:
         cur.close()
+
+
+def map_frames(
+    con: duckdb.DuckDBPyConnection, sql: str, fn: Callable[[pl.DataFrame], T], batch_size: int = 100_000,
+    threads: int = BATCH_THREADS, params: list | Mapping | None = None,
+) -> Iterator[tuple[pl.DataFrame, T]]:
+    """(batch, fn(batch)) for each batch of `sql`, in order, with fn computed on `threads` threads while
+    the caller writes the previous results: polars, numpy and DuckDB release the GIL, so a stage that
+    transforms batches uses both cores of a small machine. At most `threads` + 1 batches are in memory.
+    The first batch runs alone on the calling thread; fn must be safe to run on threads after that."""
+    if threads <= 1:
+        for batch in iter_frames(con, sql, params, batch_size=batch_size):
+            yield batch, fn(batch)
+        return
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        pending: deque = deque()
+        first = True
+        for batch in iter_frames(con, sql, params, batch_size=batch_size):
+            if first:  # the first batch alone: whatever fn loads lazily is loaded before threads share it
+                first = False
+                yield batch, fn(batch)
+                continue
+            pending.append((batch, pool.submit(fn, batch)))
+            if len(pending) > threads:
+                done, future = pending.popleft()
+                yield done, future.result()
+        while pending:
+            done, future = pending.popleft()
+            yield done, future.result()
 
 
 def markdown_preview(df: pl.DataFrame, max_rows: int = 10, max_chars: int = 60) -> str:

@@ -136,9 +136,10 @@ def test_export_then_import_round_trip(tmp_path, real_postings):
 
 
 @pytest.mark.shared
-def test_project_label_round_is_double_annotated_adjudicated_and_training_only(real_postings):
-    """round1: every uid a real posting, not in the shared gold set, labelled twice; the final label is the
-    agreed one or the adjudicator's; agreement as the README states it."""
+@pytest.mark.parametrize("n, size, kappa", [(1, 2200, 0.896), (2, 1600, 0.890)])
+def test_project_label_round_is_double_annotated_adjudicated_and_training_only(real_postings, n, size, kappa):
+    """roundN: every uid a real posting, not in the shared gold set nor an earlier round, labelled twice; the
+    final label is the agreed one or the adjudicator's; agreement as the README states it."""
     import json
 
     from sklearn.metrics import cohen_kappa_score
@@ -149,22 +150,23 @@ def test_project_label_round_is_double_annotated_adjudicated_and_training_only(r
 
     folder = project_annotation_files()[0].parent
     read = lambda name: pl.read_ndjson(folder / name)  # noqa: E731
-    final, a, b, adj = (read(n) for n in ("round1.jsonl", "round1_annotator_a.jsonl", "round1_annotator_b.jsonl",
-                                          "round1_adjudication.jsonl"))
-    assert final.height == final["uid"].n_unique() == 2200
+    final, a, b, adj = (read(f"round{n}{part}.jsonl") for part in ("", "_annotator_a", "_annotator_b", "_adjudication"))
+    assert final.height == final["uid"].n_unique() == size
     assert set(final["label"]) <= set(CATEGORIES) and final["split"].unique().to_list() == ["train"]
-    assert final.join(real_postings.select("uid"), on="uid").height == 2200
+    assert final.join(real_postings.select("uid"), on="uid").height == size
     gold = pl.read_ndjson(shared_dir() / "data" / "annotations" / "train.jsonl")
     assert final.join(gold, on="uid").height == 0
+    for earlier in range(1, n):
+        assert final.join(read(f"round{earlier}.jsonl"), on="uid").height == 0
     both = a.join(b, on="uid", suffix="_b").join(final.select("uid", pl.col("label").alias("final")), on="uid")
-    assert both.height == 2200
+    assert both.height == size
     agreed = both.filter(pl.col("label") == pl.col("label_b"))
     assert (agreed["label"] == agreed["final"]).all()
     disputed = both.filter(pl.col("label") != pl.col("label_b")).join(adj.select("uid", pl.col("label").alias("adj")), on="uid")
-    assert disputed.height == 2200 - agreed.height == adj.height
+    assert disputed.height == size - agreed.height == adj.height
     assert (disputed["adj"] == disputed["final"]).all()
-    assert round(cohen_kappa_score(both["label"], both["label_b"]), 3) == 0.896
+    assert round(cohen_kappa_score(both["label"], both["label_b"]), 3) == kappa
     text = (folder / "README.md").read_text(encoding="utf-8")
-    assert "kappa 0.896" in text and f"{100 * agreed.height / 2200:.1f} % raw" in text
-    assert str(folder / "round1.jsonl") in ClassifierSettings.from_env().annotation_paths
-    assert json.loads((folder / "round1.jsonl").read_text().splitlines()[0])["split"] == "train"
+    assert f"kappa {kappa:.3f}" in text and f"{100 * agreed.height / size:.1f} % raw" in text
+    assert str(folder / f"round{n}.jsonl") in ClassifierSettings.from_env().annotation_paths
+    assert json.loads((folder / f"round{n}.jsonl").read_text().splitlines()[0])["split"] == "train"

@@ -345,3 +345,18 @@ def test_model_kinds_and_their_sums_train(annotated):
         assert clf.metrics["validation"]["accuracy"] > 0.5, model
     with pytest.raises(ValueError, match="unknown fast model"):
         train_classifier(small, model="nbsvm+nbsvm")
+
+
+def test_batches_on_threads_give_the_same_answers(fast_clf, real_postings, monkeypatch):
+    """Batches are predicted on threads (PREDICT_THREADS): same rows, same order, same numbers as one thread,
+    and progress is still reported in order."""
+    from cjd_assets.classify import fast
+
+    x = _as_input(real_postings.slice(0, 5000))
+    answers = {}
+    for threads in (1, 3):
+        monkeypatch.setattr(fast, "PREDICT_THREADS", threads)
+        calls = []
+        answers[threads] = fast_clf.predict(x, batch_size=600, progress=lambda d, t: calls.append(d))
+        assert calls == sorted(calls) and calls[-1] == 5000 and len(calls) == 9
+    assert answers[1].equals(answers[3])

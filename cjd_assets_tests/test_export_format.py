@@ -118,6 +118,22 @@ def test_unreadable_extra_keeps_the_row(bad):
     assert (r["salary_extracted"], r["location_extracted"], r["retrieve_date"]) == ("8-12K", "上海", None)
 
 
+def test_extra_keys_as_text_whatever_their_json_type():
+    """Each mapped key of `extra` read once a row (DuckDB): strings as found, numbers and lists as their JSON
+    text, null where the key is absent, the JSON is broken or not an object."""
+    from cjd_assets.harvest.export_format import extra_keys
+
+    rows = [json.dumps({"min_wages": 8000, "max_wages": 12000.5, "city": ["杭州", "上海"], "district": "西湖区"},
+                       ensure_ascii=False),
+            '{"min_wages": "7千"', '[{"min_wages": 1}]', None, "", json.dumps({"province": None, "city": "北京"})]
+    k = extra_keys(pl.Series(rows, dtype=pl.String))
+    assert k.height == len(rows)
+    assert k["min_wages"].to_list() == ["8000", None, None, None, None, None]
+    assert k["max_wages"].to_list()[0] == "12000.5"
+    assert k["city"].to_list() == ['["杭州","上海"]', None, None, None, None, "北京"]
+    assert k["district"].to_list()[0] == "西湖区" and k["province"].null_count() == len(rows)
+
+
 def test_summary_names_mapped_and_left_keys():
     rows = [json.dumps({"min_wages": "1.0", "welfare": "五险一金", "address": ""}), "{broken", None,
             json.dumps({"industry": "互联网", "welfare": "无"})]

@@ -212,3 +212,24 @@ def test_real_postings_model_beats_cell_median_with_calibrated_interval(real_pos
     missing = pred.filter(norm.get_column("salary_status_norm") != "stated")
     assert missing.height > 500  # ~4 % of real postings state no usable pay once the export's extra is read
     assert missing.get_column("salary_exact_monthly_value_pr").null_count() == 0
+
+
+def test_title_ngrams_new_hashing_and_models_saved_before_it():
+    """Models since salary-1.1 hash title n-grams with numpy (rows L2-normalised, same title same row);
+    a model saved before (no `text_hashing` in its params) keeps sklearn's HashingVectorizer features."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    from cjd_assets.salary.features import title_ngrams
+
+    titles = ["Java开发工程师", "销售经理", "Java开发工程师", ""]
+    params = {"ngram_range": [1, 3], "n_text_features": 2**12}
+    old = title_ngrams(titles, params)
+    expected = HashingVectorizer(analyzer="char", ngram_range=(1, 3), n_features=2**12, alternate_sign=False,
+                                 norm="l2", lowercase=False).transform(titles)
+    assert (old != expected).nnz == 0
+    new = title_ngrams(titles, {**params, "text_hashing": "cjd"}).toarray()
+    assert np.allclose(np.linalg.norm(new[:3], axis=1), 1.0) and not new[3].any()
+    assert np.array_equal(new[0], new[2]) and not np.array_equal(new[0], new[1])
+    # 'Java开发工程师': 8 distinct characters ('a' twice), 8 bigrams, 7 trigrams: 23 n-grams, a few of which
+    # 4,096 buckets may merge
+    assert 20 <= (new[0] > 0).sum() <= 23

@@ -26,7 +26,8 @@ def employer_tags(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg
     with warehouse.connection() as con:
         for batch in wh.iter_frames(con, sql, batch_size=BATCH_SIZE):
             parts.append(C.tag_employers(batch, employer_rules, keyword_rules))
-        tags = pl.concat(parts, how="vertical_relaxed") if parts else C.tag_employers(
+        # the inputs come unordered; each posting's rows come from one batch, already in rule order
+        tags = pl.concat(parts, how="vertical_relaxed").sort("id", maintain_order=True) if parts else C.tag_employers(
             pl.DataFrame(schema={"id": pl.Utf8, "company_name_extracted": pl.Utf8,
                                  "title_extracted": pl.Utf8, "body_extracted": pl.Utf8}),
             employer_rules, keyword_rules)

@@ -34,7 +34,8 @@ def ai_keyword_postings(context: dg.AssetExecutionContext, warehouse: Warehouse)
             matches = keywords.match_ai_keywords(batch)
             parts.append(matches.join(batch.select("id", "job_category_pr"), on="id", how="left"))
         out = (
-            pl.concat(parts, how="vertical_relaxed")
+            # the inputs come unordered; each posting's rows come from one batch, in keyword order
+            pl.concat(parts, how="vertical_relaxed").sort("id", maintain_order=True)
             if parts
             else keywords.match_ai_keywords(
                 pl.DataFrame(schema={"id": pl.Utf8, "title_extracted": pl.Utf8, "body_extracted": pl.Utf8})

@@ -60,8 +60,11 @@ def normalized_postings(context: dg.AssetExecutionContext, warehouse: Warehouse)
         context.log.info(f"normalizing {pending:,} new or changed postings (rules {version})")
         now = datetime.now(timezone.utc)
         done = 0
-        for batch in wh.iter_frames(con, pending_sql, batch_size=BATCH_SIZE):
-            out = normalize.normalize_postings(batch.drop("id", "input_hash"))
+        # batches normalized on two threads while the last result is written; the lazily loaded
+        # dictionaries first, so no thread reads one half loaded
+        normalize.warm_up()
+        for batch, out in wh.map_frames(con, pending_sql, lambda b: normalize.normalize_postings(b.drop("id", "input_hash")),
+                                        batch_size=BATCH_SIZE):
             out = out.select([c for c in out.columns if c not in NORMALIZE_INPUT_COLUMNS])
             out = stamp(pl.concat([batch.select("id", "input_hash"), out], how="horizontal").with_columns(
                 normalize_version=pl.lit(version)), f"normalize-{version}", now)

@@ -18,6 +18,8 @@ import json
 from collections import Counter
 from typing import Iterable
 
+import duckdb
+import orjson
 import polars as pl
 
 EXTRA_COLUMN = "extra"
@@ -94,24 +96,32 @@ _JUNK_COMPANY = r"^综合竞争力评估|点击查看地图|<[a-zA-Z/!]"  # scra
 
 
 def _read(text) -> dict:
+    if not text:
+        return {}
     try:
-        d = json.loads(text) if text else {}
-    except (TypeError, ValueError):
+        d = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        try:  # what orjson refuses and the json module reads (NaN, integers past 64 bits)
+            d = json.loads(text)
+        except (TypeError, ValueError):
+            return {}
+    except TypeError:
         return {}
     return d if isinstance(d, dict) else {}
 
 
 def _key_frame(extra: pl.Series) -> pl.DataFrame:
-    """The mapped keys of every row's extra JSON as text columns. One json.loads a row: cheaper than a
-    JSON-path query per key, and robust to keys whose values are lists in some rows."""
-    rows = [_read(t) for t in extra.cast(pl.String).to_list()]
-    # Only keys some row carries are read row by row; the others are null columns (most of the 34 are
-    # absent from any one export, and the per-key pass over every row was the cost).
-    present = set().union(*rows) if rows else set()
-    n = len(rows)
-    cols = {k: pl.Series(k, [None if (v := r.get(k)) is None else str(v) for r in rows], dtype=pl.String)
-            if k in present else pl.Series(k, [None] * n, dtype=pl.String) for k in MAPPED_KEYS}
-    return pl.DataFrame(list(cols.values()))
+    """The mapped keys of every row's extra JSON as text columns (a number or list as its JSON text; null
+    where the row lacks the key, or its extra is not a JSON object). DuckDB reads all the keys in one
+    parse a row, in its threads: 4x cheaper than json.loads and a dict lookup per key and row."""
+    keys = list(MAPPED_KEYS)
+    paths = ", ".join(f"'$.\"{k}\"'" for k in keys)
+    frame = pl.DataFrame({"extra": extra.cast(pl.String)})
+    with duckdb.connect() as con:
+        values = con.sql(
+            f"SELECT json_extract_string(CASE WHEN json_valid(extra) THEN extra END, [{paths}]) AS v FROM frame"
+        ).pl()["v"]
+    return pl.DataFrame([values.list.get(i, null_on_oob=True).alias(k) for i, k in enumerate(keys)])
 
 
 extra_keys = _key_frame  # public name: decode an export's `extra` once, pass it to crawl_times/fill_from_extra
@@ -158,25 +168,32 @@ def _blank(col: str) -> pl.Expr:
     return pl.col(col).cast(pl.String).str.strip_chars().fill_null("") == ""
 
 
-def _yuan(expr: pl.Expr, scale: float) -> pl.Expr:
-    """'15000.0' -> '15000', '833.33' -> '833.33'; a minus sign is kept (the normalizer flags it)."""
-    v = expr * scale
+def _yuan(v: pl.Expr) -> pl.Expr:
+    """15000.0 -> '15000', 833.33 -> '833.33'; a minus sign is kept (the normalizer flags it)."""
     whole = (v - v.round(0)).abs() < 1e-9
     return pl.when(whole).then(v.round(0).cast(pl.Int64).cast(pl.String)).otherwise(v.round(2).cast(pl.String))
 
 
-def _pay_text(lo_key: str, hi_key: str, scale: float, reversible: bool) -> pl.Expr:
-    lo_v, hi_v = _key(lo_key).cast(pl.Float64, strict=False), _key(hi_key).cast(pl.Float64, strict=False)
-    if reversible:  # otherwise a reversed range stays as found, for the normalizer to flag
-        lo_v, hi_v = pl.min_horizontal(lo_v, hi_v), pl.max_horizontal(lo_v, hi_v)
-        lo_v, hi_v = pl.when(_key(lo_key).is_not_null()).then(lo_v), pl.when(_key(hi_key).is_not_null()).then(hi_v)
-    lo, hi = _yuan(lo_v, scale), _yuan(hi_v, scale)
-    return (
-        pl.when(lo.is_not_null() & hi.is_not_null() & (lo == hi)).then(lo + "元/月")
-        .when(lo.is_not_null() & hi.is_not_null()).then(lo + "-" + hi + "元/月")
-        .when(lo.is_not_null()).then(lo + "元以上/月")
-        .when(hi.is_not_null()).then(hi + "元以下/月")
-    )
+def _with_pay_text(df: pl.DataFrame) -> pl.DataFrame:
+    """`df` (a `_key_frame`) with `__pay_i`, the pay text of SALARY_PAIRS[i] (null where the row has neither
+    value). Built in stages, the numbers first: one expression tree per pair re-evaluated each key up to
+    a dozen times (2 s for 500 k rows; 0.2 s staged)."""
+    nums, texts, pays = {}, {}, {}
+    for i, (lo_key, hi_key, scale, reversible) in enumerate(SALARY_PAIRS):
+        lo_v, hi_v = _key(lo_key).cast(pl.Float64, strict=False), _key(hi_key).cast(pl.Float64, strict=False)
+        if reversible:  # otherwise a reversed range stays as found, for the normalizer to flag
+            lo_r, hi_r = pl.min_horizontal(lo_v, hi_v), pl.max_horizontal(lo_v, hi_v)
+            lo_v, hi_v = pl.when(_key(lo_key).is_not_null()).then(lo_r), pl.when(_key(hi_key).is_not_null()).then(hi_r)
+        nums |= {f"__lo{i}": lo_v * scale, f"__hi{i}": hi_v * scale}
+        texts |= {f"__lo{i}": _yuan(pl.col(f"__lo{i}")), f"__hi{i}": _yuan(pl.col(f"__hi{i}"))}
+        lo, hi = pl.col(f"__lo{i}"), pl.col(f"__hi{i}")
+        pays[f"__pay{i}"] = (
+            pl.when(lo.is_not_null() & hi.is_not_null() & (lo == hi)).then(lo + "元/月")
+            .when(lo.is_not_null() & hi.is_not_null()).then(lo + "-" + hi + "元/月")
+            .when(lo.is_not_null()).then(lo + "元以上/月")
+            .when(hi.is_not_null()).then(hi + "元以下/月")
+        )
+    return df.with_columns(**nums).with_columns(**texts).with_columns(**pays).drop(list(nums))
 
 
 _CRAWL_TIME_FORMATS = ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S")
@@ -230,8 +247,9 @@ def extra_fields(extra: pl.Series, keys: pl.DataFrame | None = None) -> pl.DataF
         for k, label in COMPANY_KEYS
     ]
     months = pl.coalesce([_key(k).str.extract(r"(\d{2})\s*薪", 1) for k in SALARY_MONTHS_KEYS])
+    df = _with_pay_text(df)
     return df.with_columns(crawl_times(pl.DataFrame({"extra": extra}, schema={"extra": pl.String}), df).alias("retrieve_date")).select(
-        pl.coalesce([_pay_text(*p) for p in SALARY_PAIRS] + [_key(k).str.replace(r"^(\d+)-(\d+)$", "$1-$2元/月") for k in SALARY_TEXT_KEYS]).alias("salary_extracted"),
+        pl.coalesce([pl.col(f"__pay{i}") for i in range(len(SALARY_PAIRS))] + [_key(k).str.replace(r"^(\d+)-(\d+)$", "$1-$2元/月") for k in SALARY_TEXT_KEYS]).alias("salary_extracted"),
         (months + "薪").alias("salary_months"),
         pl.concat_str(company_parts, separator=" | ", ignore_nulls=True).replace("", None).alias("company_information_extracted"),
         pl.concat_str([_key(k) for k in LOCATION_KEYS], separator="-", ignore_nulls=True).replace("", None).alias("location_extracted"),
@@ -282,8 +300,15 @@ def fill_from_extra(extracted: pl.DataFrame, extra: pl.Series, keys: pl.DataFram
     return df.with_columns(**out).drop(x.columns)
 
 
+_ABSENT_TEXT = frozenset(("", "无", "nan"))
+
+
 def _present(value) -> bool:
-    return value not in (None, "", [], {}, "无", "nan")
+    if value is None:
+        return False
+    if type(value) is str:
+        return value not in _ABSENT_TEXT
+    return value != [] and value != {}
 
 
 def summarize_extra(extra: Iterable[str | None], filled: dict[str, int] | None = None) -> dict:

@@ -314,7 +314,7 @@ def records_to_raw_pages(df: pl.DataFrame, harvest_id: str, source_name: str, ma
     boards = [s or detect_board(u or "") or "unknown" for s, u in zip(mapped["source"], mapped["url_extracted"])]
     mapped = mapped.with_columns(pl.Series("source", boards, dtype=pl.Utf8))
     payload = mapped.select(pl.struct(list(EXTRACTED_COLUMNS)).struct.json_encode().alias("j"))["j"]
-    content = compress_many([s.encode("utf-8") for s in payload])
+    content = compress_many(payload.cast(pl.Binary).to_list())
     page_ids = [make_page_id(harvest_id, source_name, k) for k in mapped["_key"]]
     n = mapped.height
     out = pl.DataFrame(

@@ -74,12 +74,15 @@ def compress(data: bytes) -> bytes:
 
 
 def compress_many(items: list[bytes]) -> list[bytes]:
-    """`compress` of every item (each its own frame, so `decompress` reads any one alone), in zstd's
-    threads for a whole export at once."""
-    if _zstd is None or len(items) < 1000:
+    """`compress` of many short records (export rows, ~1 kB of JSON), each its own frame so `decompress`
+    reads any one alone. zstd's fast level -1 and one thread: on 500 k rows 1.8 CPU s against 3.9 at
+    level 3 (frames 10 % larger), and zstd's threaded batch call cost more CPU than it saved on 2 cores."""
+    if _zstd is None:
         return [compress(b) for b in items]
-    out = _zstd_pair()[0].multi_compress_to_buffer(items, threads=-1)
-    return [out[i].tobytes() for i in range(len(out))]
+    fast = getattr(_local, "zstd_fast", None)
+    if fast is None:
+        fast = _local.zstd_fast = _zstd.ZstdCompressor(level=-1)
+    return [fast.compress(b) for b in items]
 
 
 def decompress(data: bytes | None, codec: str | None) -> bytes:
@@ -135,7 +138,13 @@ def _record_postings(rec: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     rec = rec.filter(~is_malformed)
     if rec.height == 0:
         return empty_postings(), quarantined
-    payload = pl.Series("j", [decompress(b, c).decode("utf-8") for b, c in zip(rec["content"], rec["content_codec"])], dtype=pl.Utf8)
+    codecs = rec["content_codec"].unique().to_list()
+    if codecs == ["zstd"] and _zstd is not None:  # an export's records: one codec, one decompressor
+        d = _zstd_pair()[1].decompress
+        raw = [d(b) for b in rec["content"]]
+    else:
+        raw = [decompress(b, c) for b, c in zip(rec["content"], rec["content_codec"])]
+    payload = pl.Series("j", raw, dtype=pl.Binary).cast(pl.Utf8)
     fields = pl.Struct({c: pl.Utf8 for c in EXTRACTED_COLUMNS})
     decoded = payload.str.json_decode(fields).struct.unnest()
     df = pl.concat([rec.select("page_id", "harvest_id", "url", "board", "fetch_time"), decoded], how="horizontal")

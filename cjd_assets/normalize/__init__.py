@@ -32,7 +32,7 @@ Each field is parsed once per distinct string (Polars expressions; locations thr
 """
 
 from .core import INFERRED_COLUMNS, NORMALIZE_VERSION, NORMALIZED_COLUMNS, normalize_postings
-from .location import resolve_location
+from .location import resolve_location, warm_up
 from .salary import HOURS_PER_DAY, MONTHS_PER_YEAR, WEEKS_PER_MONTH, WORKING_DAYS_PER_MONTH
 
 __all__ = [
@@ -45,4 +45,5 @@ __all__ = [
     "WORKING_DAYS_PER_MONTH",
     "normalize_postings",
     "resolve_location",
+    "warm_up",
 ]

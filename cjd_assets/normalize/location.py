@@ -360,6 +360,18 @@ def _index() -> _Index:
     return _INDEX
 
 
+def warm_up() -> None:
+    """Load every dictionary the location resolver reads lazily, before threads share it: jionlp's pinyin
+    and address parsers mark themselves loaded before they finish loading, so a second thread that calls
+    them meanwhile reads half a table (an English name came out as ' City')."""
+    import jionlp as jio
+
+    with _INDEX_LOCK:
+        jio.pinyin("北京", formater="simple")
+        jio.parse_location("北京市海淀区", change2new=True)
+    _index().global_towns()
+
+
 _ROAD_NEXT = set("路街巷弄道桥")
 _ADMIN_END = ("省", "市", "区", "县", "旗", "盟", "州", "镇", "乡", "街道")
 

@@ -14,6 +14,8 @@ import polars as pl
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
 
+from cjd_assets.classify.fast import char_ngram_counts
+
 # Categorical features, in the order they are encoded; a missing column counts as all-null.
 CATEGORICAL_COLUMNS: tuple[str, ...] = (
     "source",
@@ -130,17 +132,23 @@ def build_vocab(feats: pl.DataFrame, min_count: int) -> dict[str, dict[str, int]
     return vocab
 
 
+def title_ngrams(titles: list[str], params: dict[str, Any]) -> sp.csr_matrix:
+    """L2-normalised hashed character n-gram counts of the titles. Models since salary-1.1 hash with the
+    fast classifier's vectorised numpy hashing (`text_hashing`: "cjd"), ~8x cheaper than sklearn's
+    per-string analyzer, which earlier models were trained on and still use."""
+    ngram_range, n_features = tuple(params["ngram_range"]), int(params["n_text_features"])
+    if params.get("text_hashing") != "cjd":
+        return HashingVectorizer(analyzer="char", ngram_range=ngram_range, n_features=n_features,
+                                 alternate_sign=False, norm="l2", lowercase=False).transform(titles)
+    x = char_ngram_counts([t or "" for t in titles], ngram_range, n_features)
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sp.csr_matrix(sp.diags(1.0 / norms) @ x)
+
+
 def design(feats: pl.DataFrame, vocab: dict[str, dict[str, int]], params: dict[str, Any]) -> sp.csr_matrix:
     """The linear part's matrix: hashed title character n-grams beside the one-hot categoricals."""
-    hv = HashingVectorizer(
-        analyzer="char",
-        ngram_range=tuple(params["ngram_range"]),
-        n_features=int(params["n_text_features"]),
-        alternate_sign=False,
-        norm="l2",
-        lowercase=False,
-    )
-    blocks = [hv.transform(feats.get_column("title").to_list())]
+    blocks = [title_ngrams(feats.get_column("title").to_list(), params)]
     n = feats.height
     rows = np.arange(n)
     for name in categorical_names():

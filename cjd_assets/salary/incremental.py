@@ -43,9 +43,10 @@ def update_predictions(con: duckdb.DuckDBPyConnection, model, features_sql: str,
         sql = (f"SELECT f.*, i.feature_hash FROM ({features_sql}) f JOIN _salary_inputs i USING (id) {done} "
                "ORDER BY id")
         predicted = 0
-        for batch in wh.iter_frames(con, sql, params, batch_size=batch_size):
-            pred = model.predict(batch.drop("feature_hash")).join(batch.select("id", "feature_hash"), on="id",
-                                                                  how="left", maintain_order="left")
+        # batches predicted on two threads while the last is written (the booster's own threads are OpenMP)
+        for batch, pred in wh.map_frames(con, sql, lambda b: model.predict(b.drop("feature_hash")),
+                                         batch_size=batch_size, params=params):
+            pred = pred.join(batch.select("id", "feature_hash"), on="id", how="left", maintain_order="left")
             wh.append(con, TABLE, pred.with_columns(salary_model_version=pl.lit(model.version),
                                                     pipeline_version=pl.lit(f"salary-{model.version}"),
                                                     pipeline_date_updated=pl.lit(now)))

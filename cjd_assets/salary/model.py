@@ -49,7 +49,7 @@ from cjd_assets.salary.features import (
 from cjd_assets.salary.intervals import conformal_offsets, offsets_for
 from cjd_assets.salary.persistence import read_state, write_state
 
-SALARY_MODEL_VERSION: str = "salary-1.0.1"  # 1.0.1: company size reaches the model (was banded twice)
+SALARY_MODEL_VERSION: str = "salary-1.1.0"  # 1.1.0: title n-grams hashed by numpy (8x cheaper); 1.0.1: company size reaches the model
 
 PREDICTION_COLUMNS: tuple[str, ...] = (
     "salary_exact_monthly_value_pr",
@@ -185,6 +185,7 @@ def train_salary_model(
         "boost_max_rows": boost_max_rows,
         "ngram_range": list(ngram_range),
         "n_text_features": n_text_features,
+        "text_hashing": "cjd",
         "min_count": min_count,
         "split": "blake2b(id) -> u in [0,1): test u < test_share, calibration next calibration_share, fit rest",
     }
