@@ -170,7 +170,7 @@ def map_frames(
 ) -> Iterator[tuple[pl.DataFrame, T]]:
     """(batch, fn(batch)) for each batch of `sql`, in order, with fn computed on `threads` threads while
     the caller writes the previous results: polars, numpy and DuckDB release the GIL, so a stage that
-    transforms batches uses both cores of a small machine. At most `threads` + 1 batches are in memory.
+    transforms batches uses both cores of a small machine. About `threads` + 2 batches are in memory at once.
     The first batch runs alone on the calling thread; fn must be safe to run on threads after that."""
     if threads <= 1:
         for batch in iter_frames(con, sql, params, batch_size=batch_size):

@@ -60,8 +60,8 @@ def normalized_postings(context: dg.AssetExecutionContext, warehouse: Warehouse)
         context.log.info(f"normalizing {pending:,} new or changed postings (rules {version})")
         now = datetime.now(timezone.utc)
         done = 0
-        # batches normalized on two threads while the last result is written; the lazily loaded
-        # dictionaries first, so no thread reads one half loaded
+        # batches normalized on threads (CJD_THREADS) while the last result is written; the lazily
+        # loaded dictionaries first, so no thread reads one half loaded
         normalize.warm_up()
         for batch, out in wh.map_frames(con, pending_sql, lambda b: normalize.normalize_postings(b.drop("id", "input_hash")),
                                         batch_size=BATCH_SIZE):
