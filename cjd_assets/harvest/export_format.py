@@ -19,7 +19,6 @@ from collections import Counter
 from typing import Iterable
 
 import duckdb
-import orjson
 import polars as pl
 
 EXTRA_COLUMN = "extra"
@@ -96,16 +95,9 @@ _JUNK_COMPANY = r"^综合竞争力评估|点击查看地图|<[a-zA-Z/!]"  # scra
 
 
 def _read(text) -> dict:
-    if not text:
-        return {}
     try:
-        d = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        try:  # what orjson refuses and the json module reads (NaN, integers past 64 bits)
-            d = json.loads(text)
-        except (TypeError, ValueError):
-            return {}
-    except TypeError:
+        d = json.loads(text) if text else {}
+    except (TypeError, ValueError):
         return {}
     return d if isinstance(d, dict) else {}
 
@@ -300,15 +292,8 @@ def fill_from_extra(extracted: pl.DataFrame, extra: pl.Series, keys: pl.DataFram
     return df.with_columns(**out).drop(x.columns)
 
 
-_ABSENT_TEXT = frozenset(("", "无", "nan"))
-
-
 def _present(value) -> bool:
-    if value is None:
-        return False
-    if type(value) is str:
-        return value not in _ABSENT_TEXT
-    return value != [] and value != {}
+    return value not in (None, "", [], {}, "无", "nan")
 
 
 def summarize_extra(extra: Iterable[str | None], filled: dict[str, int] | None = None) -> dict:

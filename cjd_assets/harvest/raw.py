@@ -138,13 +138,8 @@ def _record_postings(rec: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     rec = rec.filter(~is_malformed)
     if rec.height == 0:
         return empty_postings(), quarantined
-    codecs = rec["content_codec"].unique().to_list()
-    if codecs == ["zstd"] and _zstd is not None:  # an export's records: one codec, one decompressor
-        d = _zstd_pair()[1].decompress
-        raw = [d(b) for b in rec["content"]]
-    else:
-        raw = [decompress(b, c) for b, c in zip(rec["content"], rec["content_codec"])]
-    payload = pl.Series("j", raw, dtype=pl.Binary).cast(pl.Utf8)
+    raw = [decompress(b, c) for b, c in zip(rec["content"], rec["content_codec"])]
+    payload = pl.Series("j", raw, dtype=pl.Binary).cast(pl.Utf8)  # Polars checks the UTF-8
     fields = pl.Struct({c: pl.Utf8 for c in EXTRACTED_COLUMNS})
     decoded = payload.str.json_decode(fields).struct.unnest()
     df = pl.concat([rec.select("page_id", "harvest_id", "url", "board", "fetch_time"), decoded], how="horizontal")
