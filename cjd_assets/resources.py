@@ -178,7 +178,12 @@ class Warehouse(DuckDBResource):
         with self.get_connection() as con:
             from cjd_assets.warehouse import configure
 
-            yield configure(con)
+            # dagster-duckdb closes only on a clean exit: a failed step's traceback would keep the file open
+            # and block the next read-only connection in the same process until garbage collection.
+            try:
+                yield configure(con)
+            finally:
+                con.close()
 
 
 def default_resources(database: str | None = None) -> dict:

@@ -40,3 +40,20 @@ def test_a_failing_batch_raises(con):
     with pytest.raises(ValueError, match="bad batch"):
         for _ in wh.map_frames(con, "SELECT * FROM src ORDER BY id", fn, batch_size=1000, threads=2):
             pass
+
+
+def test_a_failed_step_releases_the_database_file(tmp_path):
+    """A step that raises must not keep the file open while its traceback lives (Dagster keeps it in the
+    run's result), or the next read-only connection in the same process is refused."""
+    from cjd_assets.resources import Warehouse
+
+    database = tmp_path / "cjd.duckdb"
+    try:
+        with Warehouse(database=str(database)).connection() as con:
+            con.execute("CREATE TABLE t AS SELECT 1 AS x")
+            raise RuntimeError("the step failed")
+    except RuntimeError as failure:
+        kept = failure  # the traceback's frames still reference `con`
+    with duckdb.connect(str(database), read_only=True) as reader:
+        assert reader.execute("SELECT x FROM t").fetchall() == [(1,)]
+    assert kept.__traceback__ is not None
