@@ -24,6 +24,12 @@ def project_annotation_files() -> list[Path]:
     return sorted(p for p in folder.glob("round*.jsonl") if re.fullmatch(r"round\d+\.jsonl", p.name))
 
 
+def project_second_opinion() -> Path:
+    """The project's independent re-annotation of the shared labels' test split (two annotators and an
+    adjudicator; scored against the gold labels beside the models, never trained on)."""
+    return Path(__file__).parent / "data" / "annotations" / "test_split_reannotated.jsonl"
+
+
 def default_database() -> str:
     return os.environ.get("CJD_DUCKDB", str(data_dir() / "cjd.duckdb"))
 
@@ -112,6 +118,9 @@ class ClassifierSettings(dg.ConfigurableResource):
     # default (held-out split only): the fast model tunes itself out of fold, so 5 folds and the curve
     # retrain it some twenty times, minutes on two cores at every re-materialization.
     evaluation_folds: int = 0
+    # an independent re-annotation of test postings (uid, label), scored against the labels like a model:
+    # what people reading the same postings agree on ("" = none)
+    second_opinion_path: str = ""
 
     def train_params(self) -> dict:
         """The model settings above that the chosen backend takes (the fast backend takes none)."""
@@ -142,6 +151,7 @@ class ClassifierSettings(dg.ConfigurableResource):
             split_seed=int(os.environ.get("CJD_SPLIT_SEED", "13")),
             bootstrap_samples=int(os.environ.get("CJD_BOOTSTRAP", "500")),
             evaluation_folds=int(os.environ.get("CJD_EVALUATION_FOLDS", "0")),
+            second_opinion_path=os.environ.get("CJD_SECOND_OPINION", str(project_second_opinion())),
         )
 
 

@@ -136,7 +136,7 @@ def test_export_then_import_round_trip(tmp_path, real_postings):
 
 
 @pytest.mark.shared
-@pytest.mark.parametrize("n, size, kappa", [(1, 2200, 0.896), (2, 1600, 0.890)])
+@pytest.mark.parametrize("n, size, kappa", [(1, 2200, 0.896), (2, 1600, 0.890), (3, 800, 0.931), (4, 1600, 0.952)])
 def test_project_label_round_is_double_annotated_adjudicated_and_training_only(real_postings, n, size, kappa):
     """roundN: every uid a real posting, not in the shared gold set nor an earlier round, labelled twice; the
     final label is the agreed one or the adjudicator's; agreement as the README states it."""
@@ -170,3 +170,34 @@ def test_project_label_round_is_double_annotated_adjudicated_and_training_only(r
     assert f"kappa {kappa:.3f}" in text and f"{100 * agreed.height / size:.1f} % raw" in text
     assert str(folder / f"round{n}.jsonl") in ClassifierSettings.from_env().annotation_paths
     assert json.loads((folder / f"round{n}.jsonl").read_text().splitlines()[0])["split"] == "train"
+
+
+@pytest.mark.shared
+def test_the_test_split_reannotation_covers_the_test_split_and_is_never_trained_on(real_postings):
+    """test_split_*.jsonl: the shared labels' test postings (seed 13) read again by two annotators and an
+    adjudicator; scored beside the models, never part of the training files; agreement as the README says."""
+    from sklearn.metrics import cohen_kappa_score
+
+    from cjd_assets.paths import shared_dir
+    from cjd_assets.resources import ClassifierSettings, project_annotation_files, project_second_opinion
+
+    folder = project_second_opinion().parent
+    read = lambda name: pl.read_ndjson(folder / name)  # noqa: E731
+    final, a, b, adj = (read(f"test_split_{part}.jsonl") for part in ("reannotated", "annotator_a", "annotator_b",
+                                                                      "adjudication"))
+    gold = load_annotations([shared_dir() / "data" / "annotations" / "train.jsonl"], real_postings)
+    test = gold.filter(pl.col("split") == "test")
+    assert sorted(final["uid"]) == sorted(test["uid"]) == sorted(a["uid"]) == sorted(b["uid"])
+    both = a.join(b, on="uid", suffix="_b").join(final.select("uid", pl.col("label").alias("final")), on="uid")
+    agreed = both.filter(pl.col("label") == pl.col("label_b"))
+    assert (agreed["label"] == agreed["final"]).all()
+    disputed = both.filter(pl.col("label") != pl.col("label_b")).join(adj.select("uid", pl.col("label").alias("adj")),
+                                                                      on="uid")
+    assert disputed.height == both.height - agreed.height == adj.height and (disputed["adj"] == disputed["final"]).all()
+    kappa = cohen_kappa_score(both["label"], both["label_b"])
+    text = (folder / "README.md").read_text(encoding="utf-8")
+    assert f"kappa {kappa:.3f}" in text
+    assert project_second_opinion() not in project_annotation_files()
+    settings = ClassifierSettings.from_env()
+    assert str(project_second_opinion()) not in settings.annotation_paths
+    assert settings.second_opinion_path == str(project_second_opinion())

@@ -10,7 +10,8 @@ import polars as pl
 import pytest
 
 from cjd_assets.classify import load_annotations, train_classifier
-from cjd_assets.classify.compare import BASELINE, baseline_fit_predict, evaluation_report, fast_fitter, scores
+from cjd_assets.classify.compare import (BASELINE, SECOND_OPINION, baseline_fit_predict, evaluation_report, fast_fitter,
+                                         scores)
 from cjd_assets.classify.evaluate import confusion_matrix, metrics_from_confusion
 from cjd_assets.classify.model import labels_to_index
 from cjd_assets.classify.sampling import select_for_annotation, uncertainty
@@ -108,15 +109,28 @@ def test_evaluation_report_beside_baseline_and_learning_curve(annotated):
     rep = evaluation_report(small, fitters, folds=2, curve_shares=(0.5, 1.0), extra_train=extra)
     m = rep["models"]
     assert set(m["model"]) == {BASELINE, "fast"}
-    assert set(m["evaluation"]) == {"held-out test", "2-fold CV"}
+    views = ["held-out test", "2-fold CV"]
+    assert set(m["evaluation"]) == {f"{v}{part}" for v in views for part in ("", ", gold sure", ", gold unsure")}
     held = m.filter(pl.col("evaluation") == "held-out test")
     # extra rows are trained on, never scored
     assert held["scored_rows"].to_list() == [100, 100] and held["train_rows"].to_list() == [360, 360]
     cv = m.filter(pl.col("evaluation") == "2-fold CV")
     assert cv["scored_rows"].to_list() == [400, 400] and cv["train_rows"].to_list() == [260, 260]
-    # far above chance (0.2) even on 200-400 labels
-    assert (m["macro_f1"] > 0.4).all() and (m["macro_f1"] <= 1).all()
-    assert rep["per_class"].height == 4 * len(CATEGORIES)
+    # each view split by the annotator's confidence: the parts add up to the whole
+    for view, whole in (("held-out test", 100), ("2-fold CV", 400)):
+        n_sure = int((small.filter(pl.col("split") == "test") if view == "held-out test" else small)
+                     ["confidence"].ne("low").sum())
+        for model in (BASELINE, "fast"):
+            parts = m.filter((pl.col("model") == model) & pl.col("evaluation").str.starts_with(f"{view}, "))
+            assert dict(zip(parts["evaluation"], parts["scored_rows"])) == {
+                f"{view}, gold sure": n_sure, f"{view}, gold unsure": whole - n_sure}
+    # far above chance (0.2) even on 200-400 labels; the postings the annotator was unsure of are harder
+    whole_views = m.filter(pl.col("evaluation").is_in(views))
+    assert (whole_views["macro_f1"] > 0.4).all() and (m["macro_f1"] <= 1).all()
+    sure = m.filter(pl.col("evaluation").str.ends_with("gold sure")).sort("model", "evaluation")
+    unsure = m.filter(pl.col("evaluation").str.ends_with("gold unsure")).sort("model", "evaluation")
+    assert (sure["accuracy"] > unsure["accuracy"]).all()
+    assert rep["per_class"].height == 12 * len(CATEGORIES)
     curve = rep["learning_curve"]
     assert curve["labels"].to_list() == [210, 210, 360, 360]
     # all labels = the held-out fit
@@ -130,6 +144,26 @@ def test_evaluation_report_beside_baseline_and_learning_curve(annotated):
     for c in CATEGORIES:
         for k in ("precision", "recall", "f1", "f0.5"):
             assert a["per_class"][c][k] == pytest.approx(b["per_class"][c][k])
+
+
+def test_a_second_opinion_is_scored_against_the_labels_like_a_model(annotated):
+    small = pl.concat([annotated.filter(pl.col("split") != "test").head(200),
+                       annotated.filter(pl.col("split") == "test").head(120)])
+    test = small.filter(pl.col("split") == "test")
+    # a second reader who agrees on all but 12 of the 100 test postings they read (20 left unread)
+    read = test.head(100)
+    flipped = read.with_columns(
+        pl.when(pl.int_range(pl.len()) < 12).then(
+            pl.when(pl.col("label") == "NOT_AI").then(pl.lit("TT1")).otherwise(pl.lit("NOT_AI")))
+        .otherwise(pl.col("label")).alias("label")).select("uid", "label")
+    rep = evaluation_report(small, {BASELINE: baseline_fit_predict}, folds=0, curve_shares=(), second_opinion=flipped)
+    people = rep["models"].filter(pl.col("model") == SECOND_OPINION)
+    whole = people.filter(pl.col("evaluation") == "held-out test").row(0, named=True)
+    assert whole["scored_rows"] == 100 and whole["accuracy"] == pytest.approx(0.88)
+    assert people.filter(pl.col("evaluation").str.contains("gold "))["scored_rows"].sum() == 100
+    # the models are still scored on every test row
+    assert rep["models"].filter((pl.col("model") == BASELINE) & (pl.col("evaluation") == "held-out test"))[
+        "scored_rows"].to_list() == [120]
 
 
 def test_self_training_uses_unlabelled_rows_only_when_asked(annotated, real_postings):

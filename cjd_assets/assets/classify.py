@@ -1,5 +1,6 @@
 """Stage 3: labelled postings, the trained classifier, its evaluation, and every primary posting classified."""
 
+import hashlib
 import json
 from datetime import datetime, timezone
 from pathlib import Path
@@ -153,7 +154,10 @@ def _evaluation_spec(name: str, description: str) -> dg.AssetSpec:
                          "split: one row per true category, one `predicted_<category>` column per prediction."),
         _evaluation_spec("classifier_model_comparison", "The classifier beside a plain char 1-3-gram TF-IDF + "
                          "logistic-regression baseline trained on the same labels in the same run: held-out "
-                         "scores, and cross-validated ones when CJD_EVALUATION_FOLDS >= 2."),
+                         "scores, and cross-validated ones when CJD_EVALUATION_FOLDS >= 2; each also on the "
+                         "postings the annotator was sure of and those marked ambiguous, and beside them an "
+                         "independent re-annotation of the test postings scored the same way (what people "
+                         "agree on: the ceiling)."),
         _evaluation_spec("classifier_learning_curve", "Held-out macro-F1 of the classifier and the baseline "
                          "against the number of training labels (empty unless CJD_EVALUATION_FOLDS >= 2)."),
     ],
@@ -186,14 +190,18 @@ def classifier_evaluation(warehouse: Warehouse, lake: Lake, classifier_settings:
     # labels whose file pinned their split (later rounds' silver labels) are trained on, never scored
     pinned = labelled["split_pinned"].fill_null(False) if "split_pinned" in labelled.columns else None
     folds = classifier_settings.evaluation_folds if fast else 0
+    second = classifier_settings.second_opinion_path
+    second_opinion = classify.import_annotations(Path(second)) if second and Path(second).is_file() else None
     # the baseline and the folds are refitted (about 45 s) only when the labels, model or code changed
     report, _ = model_cache.cached(
-        lake.path("models", "cache"), "evaluation", labelled, {"model": version, "folds": folds},
+        lake.path("models", "cache"), "evaluation", labelled,
+        {"model": version, "folds": folds, "second_opinion": None if second_opinion is None
+         else hashlib.sha1(second_opinion.select("uid", "label").sort("uid").write_csv().encode()).hexdigest()},
         classify.model.CODE_VERSION, lambda: classify.evaluation_report(
         labelled if pinned is None else labelled.filter(~pinned), fitters,
         folds=folds,
         curve_shares=(0.25, 0.5, 0.75, 1.0) if fast and classifier_settings.evaluation_folds >= 2 else (),
-        extra_train=None if pinned is None else labelled.filter(pinned)),
+        extra_train=None if pinned is None else labelled.filter(pinned), second_opinion=second_opinion),
         model_cache.save_pickle, model_cache.load_pickle, code=(classify,))
     version_tag = f"classify-{model.backend}-{version}"
     tables = {

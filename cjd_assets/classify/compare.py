@@ -9,6 +9,12 @@ Scores come from sklearn.metrics. Three views, each a polars frame:
 - `learning_curve`: held-out macro-F1 of both models trained on growing stratified subsets of the
   labels, so a user can see whether more labels would still pay.
 
+Two references beside the models, so a score can be read against what people achieve on the same rows:
+- where the labels carry the annotator's `confidence`, every view is also scored separately on the rows
+  the annotator was sure of and those they marked ambiguous ("…, gold sure" / "…, gold unsure");
+- `second_opinion` (uid, label: an independent re-annotation of test rows) is scored against the labels
+  like a model: the agreement that people reading the same postings reach, a ceiling for any model.
+
 `extra_train` rows (for instance newly annotated postings) are added to every training set and never
 scored, so held-out and cross-validated numbers stay comparable with runs without them.
 """
@@ -30,6 +36,7 @@ from cjd_assets.schema import CATEGORIES
 Fitter = Callable[[pl.DataFrame, pl.DataFrame], np.ndarray]  # (train rows, rows to predict) -> class indices
 BASELINE = "baseline: char 1-3 TF-IDF + LR"
 FAST = "fast classifier (shipped rule)"
+SECOND_OPINION = "people: independent re-annotation"
 
 
 def _concat_text(df: pl.DataFrame) -> list[str]:
@@ -91,12 +98,14 @@ def _stratified_subset(y: np.ndarray, share: float, seed: int) -> np.ndarray:
 
 def evaluation_report(df: pl.DataFrame, fitters: dict[str, Fitter] | None = None, folds: int = 5,
                       seed: int = 1, curve_shares: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0),
-                      extra_train: pl.DataFrame | None = None) -> dict[str, pl.DataFrame]:
+                      extra_train: pl.DataFrame | None = None,
+                      second_opinion: pl.DataFrame | None = None) -> dict[str, pl.DataFrame]:
     """`models`, `per_class` and `learning_curve` frames (see module doc) for labelled rows `df`.
 
-    `df` has the classifier's text columns, `label` and `split`; the held-out view trains on the rows
-    whose split is not 'test' and scores the 'test' rows. `fitters` defaults to the baseline and the
-    shipped fast classifier; folds < 2 skips cross-validation, an empty `curve_shares` the curve.
+    `df` has the classifier's text columns, `label` and `split` (and optionally `confidence`); the
+    held-out view trains on the rows whose split is not 'test' and scores the 'test' rows. `fitters`
+    defaults to the baseline and the shipped fast classifier; folds < 2 skips cross-validation, an empty
+    `curve_shares` the curve. `second_opinion` (uid, label) is scored on the test rows it covers.
     """
     from sklearn.model_selection import StratifiedKFold
 
@@ -112,16 +121,34 @@ def evaluation_report(df: pl.DataFrame, fitters: dict[str, Fitter] | None = None
     summaries: list[dict] = []
     per_class: list[dict] = []
     curve: list[dict] = []
+
+    def add(name: str, view: str, rows: pl.DataFrame, y_true: np.ndarray, pred: np.ndarray, n_train: int) -> dict:
+        s = scores(y_true, pred)
+        summary, pc = _rows(name, view, s, n_train)
+        summaries.append(summary)
+        per_class.extend(pc)
+        if "confidence" in rows.columns:  # the same view on the rows the annotator was sure of, and the rest
+            sure = (rows["confidence"].cast(pl.Utf8).fill_null("") != "low").to_numpy()
+            for part, mask in (("gold sure", sure), ("gold unsure", ~sure)):
+                if mask.any():
+                    summary, pc = _rows(name, f"{view}, {part}", scores(y_true[mask], pred[mask]), n_train)
+                    summaries.append(summary)
+                    per_class.extend(pc)
+        return s
+
     dev, test = df.filter(pl.col("split") != "test"), df.filter(pl.col("split") == "test")
     y_test = labels_to_index(test["label"]) if test.height else np.zeros(0, np.int64)
     held_out: dict[str, dict] = {}  # the learning curve's last point (all labels) is this fit
     if test.height and dev.height:
         tr = with_extra(dev)
         for name, fit in fitters.items():
-            held_out[name] = scores(y_test, fit(tr, test))
-            s, pc = _rows(name, "held-out test", held_out[name], tr.height)
-            summaries.append(s)
-            per_class += pc
+            held_out[name] = add(name, "held-out test", test, y_test, fit(tr, test), tr.height)
+    if test.height and second_opinion is not None and second_opinion.height:
+        other = test.select("uid", "label", *(["confidence"] if "confidence" in test.columns else [])).join(
+            second_opinion.select("uid", pl.col("label").alias("second_label")), on="uid", how="inner")
+        if other.height:
+            add(SECOND_OPINION, "held-out test", other, labels_to_index(other["label"]),
+                labels_to_index(other["second_label"]), 0)
     y = labels_to_index(df["label"])
     if folds >= 2 and df.height >= 10 * folds and np.bincount(y)[np.bincount(y) > 0].min() >= folds:
         preds = {name: np.zeros(len(y), np.int64) for name in fitters}
@@ -131,9 +158,7 @@ def evaluation_report(df: pl.DataFrame, fitters: dict[str, Fitter] | None = None
                 preds[name][te_idx] = fit(tr, df[te_idx])
         for name in fitters:
             n_train = df.height * (folds - 1) // folds + (extra.height if extra is not None else 0)
-            s, pc = _rows(name, f"{folds}-fold CV", scores(y, preds[name]), n_train)
-            summaries.append(s)
-            per_class += pc
+            add(name, f"{folds}-fold CV", df, y, preds[name], n_train)
     if test.height and dev.height:
         y_dev = labels_to_index(dev["label"])
         for share in curve_shares:
