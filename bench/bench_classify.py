@@ -80,6 +80,8 @@ def main() -> None:
         "shipped": (FAST, fast_fitter()),
         "words": ("fast + jieba title words", fast_fitter(title_words_weight=0.5)),
         "c05": ("fast, SVM C 0.5", fast_fitter(C=0.5)),
+        "stack": ("fast + view stacker (per-class view weights learned out of fold)", fast_fitter(view_stack=True)),
+        "company06": ("fast, company weight 0.6", fast_fitter(company_weight=0.6)),
     }
     if "self-train" in args.models:
         # 20,000 unlabelled real postings (no labelled uid, no repeated text) to pseudo-label

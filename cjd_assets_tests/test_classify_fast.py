@@ -360,3 +360,33 @@ def test_batches_on_threads_give_the_same_answers(fast_clf, real_postings, monke
         answers[threads] = fast_clf.predict(x, batch_size=600, progress=lambda d, t: calls.append(d))
         assert calls == sorted(calls) and calls[-1] == 5000 and len(calls) == 9
     assert answers[1].equals(answers[3])
+
+
+def test_view_stacker_weighs_each_view_per_class_and_saves_with_the_model(annotated, tmp_path, real_postings):
+    from cjd_assets.classify.fast import FastBackend, FastModel, stack_scores
+
+    dev = annotated.filter(pl.col("split") != "test").head(1200)
+    x = _as_input(real_postings.head(300))
+    k = len(CATEGORIES)
+    stacked = FastBackend.train(dev, dev.head(0), view_stack=True)
+    plain = FastBackend.train(dev, dev.head(0))
+    model = stacked.model
+    n_views = len(model._hashers)
+    assert plain.model.stack is None
+    assert model.stack["coef"].shape == (k, n_views * k + 1)  # each view's score per class, and body length
+    z = model.view_scores(x)
+    # the views' parts add up to the linear model's scores; the stacker weighs them (offsets folded in)
+    linear = z[:, :-1].reshape(len(z), n_views, k).sum(axis=1) + model.intercept
+    plain_copy = FastModel(model.params)
+    plain_copy.idf, plain_copy.coef, plain_copy.intercept = model.idf, model.coef, model.intercept
+    assert np.allclose(plain_copy.scores_df(x), linear)
+    assert np.allclose(model.scores_df(x), stack_scores(model.stack, z))
+    assert not np.allclose(np.argsort(model.scores_df(x), axis=1), np.argsort(linear, axis=1))
+    # the stacker and the plain model both save and load; a model saved without a stacker stays without
+    for be, name in ((stacked, "stacked"), (plain, "plain")):
+        be.save(tmp_path / name)
+        again = FastBackend.load(tmp_path / name)
+        assert (again.model.stack is None) == (be.model.stack is None)
+        assert np.allclose(again.predict_proba(x), be.predict_proba(x))
+    # the decision rule is tuned on out-of-fold scores of stackers that did not see those rows
+    assert stacked.tuning["proba"].shape == (dev.height, k)
