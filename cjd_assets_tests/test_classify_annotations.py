@@ -136,7 +136,7 @@ def test_export_then_import_round_trip(tmp_path, real_postings):
 
 
 @pytest.mark.shared
-@pytest.mark.parametrize("n, size, kappa", [(1, 2200, 0.896), (2, 1600, 0.890), (3, 800, 0.931), (4, 1600, 0.952), (5, 1600, 0.928), (6, 1600, 0.935), (7, 1600, 0.933)])
+@pytest.mark.parametrize("n, size, kappa", [(1, 2200, 0.896), (2, 1600, 0.890), (3, 800, 0.931), (4, 1600, 0.952), (5, 1600, 0.928), (6, 1600, 0.935), (7, 1600, 0.933), (8, 2000, 0.933), (9, 2000, 0.936)])
 def test_project_label_round_is_double_annotated_adjudicated_and_training_only(real_postings, n, size, kappa):
     """roundN: every uid a real posting, not in the shared gold set nor an earlier round, labelled twice; the
     final label is the agreed one or the adjudicator's; agreement as the README states it."""
