@@ -164,6 +164,12 @@ def test_a_second_opinion_is_scored_against_the_labels_like_a_model(annotated):
     # the models are still scored on every test row
     assert rep["models"].filter((pl.col("model") == BASELINE) & (pl.col("evaluation") == "held-out test"))[
         "scored_rows"].to_list() == [120]
+    # a model already trained on the held-out view's rows is scored as it is, not fitted again
+    not_ai = CATEGORIES.index("NOT_AI")
+    rep = evaluation_report(small, {BASELINE: baseline_fit_predict}, folds=0, curve_shares=(),
+                            trained={BASELINE: lambda rows: np.full(rows.height, not_ai)})
+    held = rep["models"].filter(pl.col("evaluation") == "held-out test").row(0, named=True)
+    assert held["accuracy"] == pytest.approx(float((test["label"] == "NOT_AI").mean()))
 
 
 def test_self_training_uses_unlabelled_rows_only_when_asked(annotated, real_postings):

@@ -99,13 +99,17 @@ def _stratified_subset(y: np.ndarray, share: float, seed: int) -> np.ndarray:
 def evaluation_report(df: pl.DataFrame, fitters: dict[str, Fitter] | None = None, folds: int = 5,
                       seed: int = 1, curve_shares: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0),
                       extra_train: pl.DataFrame | None = None,
-                      second_opinion: pl.DataFrame | None = None) -> dict[str, pl.DataFrame]:
+                      second_opinion: pl.DataFrame | None = None,
+                      trained: dict[str, Callable[[pl.DataFrame], np.ndarray]] | None = None
+                      ) -> dict[str, pl.DataFrame]:
     """`models`, `per_class` and `learning_curve` frames (see module doc) for labelled rows `df`.
 
     `df` has the classifier's text columns, `label` and `split` (and optionally `confidence`); the
     held-out view trains on the rows whose split is not 'test' and scores the 'test' rows. `fitters`
     defaults to the baseline and the shipped fast classifier; folds < 2 skips cross-validation, an empty
     `curve_shares` the curve. `second_opinion` (uid, label) is scored on the test rows it covers.
+    `trained`: predictors of models already fitted on exactly the held-out view's training rows (the
+    non-test rows and `extra_train`), used for that view instead of fitting them again.
     """
     from sklearn.model_selection import StratifiedKFold
 
@@ -142,7 +146,8 @@ def evaluation_report(df: pl.DataFrame, fitters: dict[str, Fitter] | None = None
     if test.height and dev.height:
         tr = with_extra(dev)
         for name, fit in fitters.items():
-            held_out[name] = add(name, "held-out test", test, y_test, fit(tr, test), tr.height)
+            pred = trained[name](test) if trained and name in trained else fit(tr, test)
+            held_out[name] = add(name, "held-out test", test, y_test, pred, tr.height)
     if test.height and second_opinion is not None and second_opinion.height:
         other = test.select("uid", "label", *(["confidence"] if "confidence" in test.columns else [])).join(
             second_opinion.select("uid", pl.col("label").alias("second_label")), on="uid", how="inner")
