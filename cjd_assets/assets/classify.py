@@ -13,6 +13,7 @@ from cjd_assets import warehouse as wh
 from cjd_assets.assets.dedup import deduplicated_postings
 from cjd_assets.assets import stamp
 from cjd_assets.classify import compare
+from cjd_assets.classify.evaluate import predicted_indices
 from cjd_assets.classify import model as classifier_model
 from cjd_assets.jobs import DUCKDB_POOL
 from cjd_assets.resources import ClassifierSettings, Lake, Warehouse
@@ -203,8 +204,7 @@ def classifier_evaluation(warehouse: Warehouse, lake: Lake, classifier_settings:
         curve_shares=(0.25, 0.5, 0.75, 1.0) if fast and classifier_settings.evaluation_folds >= 2 else (),
         extra_train=None if pinned is None else labelled.filter(pinned), second_opinion=second_opinion,
         # the shipped model was trained on exactly the held-out view's rows: score it, do not refit it
-        trained={compare.FAST: lambda test: classify.labels_to_index(model.predict(test)["job_category_pr"])}
-        if fast else None),
+        trained={compare.FAST: lambda test: predicted_indices(model, test)} if fast else None),
         model_cache.save_pickle, model_cache.load_pickle, code=(classify,))
     version_tag = f"classify-{model.backend}-{version}"
     tables = {

@@ -27,7 +27,7 @@ import numpy as np
 import polars as pl
 
 from cjd_assets.classify.backend import labels_to_index
-from cjd_assets.classify.evaluate import scores
+from cjd_assets.classify.evaluate import predicted_indices, scores
 from cjd_assets.classify.model import train_classifier
 from cjd_assets.classify.text import text_fields
 from cjd_assets.md import table
@@ -68,8 +68,7 @@ def fast_fitter(unlabelled: pl.DataFrame | None = None, **params) -> Fitter:
         if unlabelled is not None:
             rows = pl.concat([rows, unlabelled.with_columns(pl.lit("unlabelled").alias("split"))],
                              how="diagonal_relaxed")
-        clf = train_classifier(rows, backend="fast", **params)
-        return labels_to_index(clf.predict(test)["job_category_pr"])
+        return predicted_indices(train_classifier(rows, backend="fast", **params), test)
 
     return fit_predict
 
@@ -127,18 +126,20 @@ def evaluation_report(df: pl.DataFrame, fitters: dict[str, Fitter] | None = None
     curve: list[dict] = []
 
     def add(name: str, view: str, rows: pl.DataFrame, y_true: np.ndarray, pred: np.ndarray, n_train: int) -> dict:
-        s = scores(y_true, pred)
-        summary, pc = _rows(name, view, s, n_train)
-        summaries.append(summary)
-        per_class.extend(pc)
-        if "confidence" in rows.columns:  # the same view on the rows the annotator was sure of, and the rest
+        """Record `view`'s scores and return them; where the labels carry the annotator's confidence, also
+        the same view on the rows the annotator was sure of, and on the rest."""
+        parts = [(view, np.ones(len(y_true), dtype=bool))]
+        if "confidence" in rows.columns:
             sure = (rows["confidence"].cast(pl.Utf8).fill_null("") != "low").to_numpy()
-            for part, mask in (("gold sure", sure), ("gold unsure", ~sure)):
-                if mask.any():
-                    summary, pc = _rows(name, f"{view}, {part}", scores(y_true[mask], pred[mask]), n_train)
-                    summaries.append(summary)
-                    per_class.extend(pc)
-        return s
+            parts += [(f"{view}, gold sure", sure), (f"{view}, gold unsure", ~sure)]
+        found = {}
+        for label, mask in parts:
+            if label == view or mask.any():
+                found[label] = scores(y_true[mask], pred[mask])
+                summary, pc = _rows(name, label, found[label], n_train)
+                summaries.append(summary)
+                per_class.extend(pc)
+        return found[view]
 
     dev, test = df.filter(pl.col("split") != "test"), df.filter(pl.col("split") == "test")
     y_test = labels_to_index(test["label"]) if test.height else np.zeros(0, np.int64)

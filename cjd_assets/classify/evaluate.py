@@ -51,11 +51,15 @@ def metrics_from_confusion(cm: np.ndarray) -> dict:
     return {**scores(true_idx, pred_idx), "labels": list(CATEGORIES), "confusion": cm.tolist()}
 
 
+def predicted_indices(classifier, df: pl.DataFrame, batch_size: int | None = None) -> np.ndarray:
+    """The decision rule's category per row, as indices into CATEGORIES."""
+    return labels_to_index(classifier.predict(df, batch_size=batch_size)["job_category_pr"])
+
+
 def evaluate(classifier, df: pl.DataFrame, batch_size: int | None = None) -> dict:
     """Score `classifier` on labelled rows (`label` column): the decision rule's predictions vs labels."""
-    y = labels_to_index(df["label"])
-    pred = labels_to_index(classifier.predict(df, batch_size=batch_size)["job_category_pr"])
-    return metrics_from_confusion(confusion_matrix(y, pred))
+    return metrics_from_confusion(confusion_matrix(labels_to_index(df["label"]),
+                                                   predicted_indices(classifier, df, batch_size)))
 
 
 def metrics_markdown(metrics: dict) -> str:
